@@ -1,0 +1,102 @@
+// The data types every stage shares: parsers produce them, the store keeps them,
+// analyses read them and views print them. Defined once, here.
+
+/** Microseconds since the Unix epoch, UTC. pcap and argus carry microseconds. */
+export type Micros = number;
+
+/** Where a record came from, so every answer can be traced to its input line. */
+export interface Origin {
+  file: string;
+  /** 1-based line number for text inputs, 1-based record number for binary ones. */
+  line: number;
+  /** The raw text of the line (or a short description for binary records). */
+  raw: string;
+}
+
+/** One interval of a flow's activity: an argus status record, or a pcap flow's report interval. */
+export interface FlowPart {
+  start: Micros;
+  end: Micros;
+  pkts: number;
+  bytes: number;
+}
+
+/** What a flow's `bytes` counts, which decides how payload is estimated when it was not measured. */
+export type ByteBasis = 'link' | 'ip' | 'payload' | 'unknown';
+
+export interface FlowRecord {
+  kind: 'flow';
+  /** Stable key of this flow within a run: proto, endpoints and start. */
+  flowId: string;
+  start: Micros;
+  end: Micros;
+  /** IP protocol number (6 tcp, 17 udp, 1 icmp, 58 icmpv6 ...). */
+  proto: number;
+  src: string;
+  sport: number | null;
+  dst: string;
+  dport: number | null;
+  /** Direction arrow as argus prints it ('->', '<?>' ...), when the source has one. */
+  dir?: string;
+  /** Last state as argus names it (CON, FIN, RST, INT ...). */
+  state?: string;
+  /** Argus positional flags, verbatim. */
+  flags?: string;
+  pkts: number;
+  /** Bytes on the wire, both directions; see `byteBasis` for what a packet's bytes include. */
+  bytes: number;
+  byteBasis: ByteBasis;
+  srcPkts?: number;
+  dstPkts?: number;
+  srcBytes?: number;
+  dstBytes?: number;
+  /** Measured transport payload bytes per direction (what a server log counts). */
+  srcPayload?: number;
+  dstPayload?: number;
+  /** Activity intervals (status records); absent means spread evenly over start..end. */
+  parts?: FlowPart[];
+  /** The first input record of this flow. */
+  origin: Origin;
+  /** How many input records were merged into this flow (status records). */
+  records: number;
+}
+
+export type FieldValue = string | number;
+
+export interface LogEvent {
+  kind: 'log';
+  ts: Micros;
+  /** Broad service family: 'ftp', 'mail', 'web', or 'syslog' for anything else. */
+  service: string;
+  /** What happened, normalized: 'upload', 'download', 'login', 'logout', 'login-failed', 'connect' ... */
+  action?: string;
+  host?: string;
+  program?: string;
+  pid?: number;
+  /** Parsed fields: user, client, file, bytes, rate (bytes/s), duration (s), status ... */
+  fields: Record<string, FieldValue>;
+  message: string;
+  origin: Origin;
+}
+
+export type FlowlinkEvent = FlowRecord | LogEvent;
+
+/** A line or record a parser could not use. Counted and reported, never thrown. */
+export interface ParseIssue {
+  kind: 'issue';
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export type ParseItem = FlowlinkEvent | ParseIssue;
+
+/** Per-input summary for the report. */
+export interface InputSummary {
+  file: string;
+  format: string;
+  events: number;
+  skipped: number;
+  firstSkipped?: { line: number; reason: string };
+  notes: string[];
+}

@@ -1,0 +1,172 @@
+// All timestamp conversion lives here: local wall-clock stamps in a zone become UTC
+// microseconds through luxon. Analyses never read the clock.
+import { DateTime, IANAZone, Info } from 'luxon';
+import type { Micros } from './event.js';
+import { TimeContextError } from './errors.js';
+
+export const MICROS_PER_SECOND = 1_000_000;
+
+/** What a parser needs to place incomplete stamps on the UTC timeline. */
+export interface TimeContext {
+  /** IANA zone of stamps that carry none. */
+  zone: string;
+  /** Year for yearless stamps, when the user gave one (`--year`). */
+  year?: number;
+  /** A time near the input's events, used to pick the year of yearless stamps. */
+  anchor?: Micros;
+  /** Where the anchor came from, for notes ('the flows', 'file mtime'). */
+  anchorSource?: string;
+  /** Date (local, in `zone`) of the first time-only stamp. */
+  date?: LocalDate;
+  dateSource?: string;
+}
+
+export interface LocalDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** Fraction of the second in microseconds, 0..999999. */
+  micro: number;
+}
+
+export function checkZone(zone: string): string {
+  if (!IANAZone.isValidZone(zone)) {
+    throw new TimeContextError(`unknown time zone '${zone}'`, 'use an IANA name such as UTC or Europe/Berlin');
+  }
+  return zone;
+}
+
+export function systemZone(): string {
+  return Info.normalizeZone('system')?.name ?? 'UTC';
+}
+
+/** Wall-clock time in `zone` to UTC microseconds; luxon resolves DST gaps and repeats. */
+export function wallClockToMicros(t: WallClock, zone: string): Micros {
+  const dt = DateTime.fromObject(
+    { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second },
+    { zone },
+  );
+  if (!dt.isValid) throw new RangeError(`invalid time ${JSON.stringify(t)}: ${dt.invalidExplanation}`);
+  return dt.toMillis() * 1000 + t.micro;
+}
+
+export function microsToLocalDate(us: Micros, zone: string): LocalDate {
+  const dt = DateTime.fromMillis(Math.floor(us / 1000), { zone });
+  return { year: dt.year, month: dt.month, day: dt.day };
+}
+
+/** ISO 8601 in UTC with microseconds, the form used in `--json`. */
+export function formatIso(us: Micros): string {
+  const ms = Math.floor(us / 1000);
+  const base = DateTime.fromMillis(ms, { zone: 'UTC' }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+  const frac = String(Math.round(us - Math.floor(us / MICROS_PER_SECOND) * MICROS_PER_SECOND)).padStart(6, '0');
+  return `${base}.${frac}Z`;
+}
+
+/** A time for people: `2008-03-08 03:27:47` in the given zone. */
+export function formatClock(us: Micros, zone = 'UTC', withDate = true): string {
+  const dt = DateTime.fromMillis(Math.floor(us / 1000), { zone });
+  return dt.toFormat(withDate ? 'yyyy-MM-dd HH:mm:ss' : 'HH:mm:ss');
+}
+
+const MONTHS: Record<string, number> = {
+  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
+};
+
+/** 'Mar' -> 3; undefined for anything else. */
+export function monthNumber(name: string): number | undefined {
+  return MONTHS[name.slice(0, 3).toLowerCase()];
+}
+
+/** 'hh:mm:ss[.ffffff]' -> parts; undefined when malformed. */
+export function parseClock(text: string): { hour: number; minute: number; second: number; micro: number } | undefined {
+  const m = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(text);
+  if (!m) return undefined;
+  const hour = Number(m[1]);
+  const minute = Number(m[2]);
+  const second = Number(m[3]);
+  if (hour > 23 || minute > 59 || second > 60) return undefined;
+  const micro = m[4] ? Math.round(Number(`0.${m[4]}`) * MICROS_PER_SECOND) : 0;
+  return { hour, minute, second, micro: Math.min(micro, 999_999) };
+}
+
+const HALF_YEAR_US = 183 * 24 * 3600 * MICROS_PER_SECOND;
+
+/**
+ * Gives yearless stamps (RFC 3164 syslog) a year. Each stamp takes the year that puts it
+ * nearest the previous stamp of the same file (the first: nearest the context's anchor),
+ * so a log that crosses New Year moves to the next year at Jan 1 and back-dated lines stay put.
+ */
+export class YearResolver {
+  private previous: Micros | undefined;
+
+  constructor(private readonly ctx: TimeContext) {
+    if (ctx.year === undefined && ctx.anchor === undefined) {
+      throw new TimeContextError('no year for yearless stamps', 'pass --year YYYY');
+    }
+  }
+
+  resolve(month: number, day: number, clock: { hour: number; minute: number; second: number; micro: number }): Micros {
+    const { zone } = this.ctx;
+    const at = (year: number) => wallClockToMicros({ year, month, day, ...clock }, zone);
+    let result: Micros;
+    if (this.previous === undefined && this.ctx.year !== undefined) {
+      result = at(this.ctx.year);
+    } else {
+      const reference = this.previous ?? this.ctx.anchor!;
+      const refYear = microsToLocalDate(reference, zone).year;
+      result = at(refYear);
+      if (result - reference > HALF_YEAR_US) result = at(refYear - 1);
+      else if (reference - result > HALF_YEAR_US) result = at(refYear + 1);
+    }
+    this.previous = result;
+    return result;
+  }
+}
+
+const HALF_DAY_US = 12 * 3600 * MICROS_PER_SECOND;
+
+/**
+ * Gives time-only stamps (argus `%T.%f`) a date: the context's date, moved on a day each
+ * time the clock goes back by more than half a day (a capture across midnight).
+ */
+export class DateResolver {
+  private day: LocalDate;
+  private previous: Micros | undefined;
+
+  constructor(private readonly ctx: TimeContext) {
+    if (!ctx.date) {
+      throw new TimeContextError('no date for time-only stamps', 'pass --date YYYY-MM-DD, or give an input with dates');
+    }
+    this.day = ctx.date;
+  }
+
+  resolve(clock: { hour: number; minute: number; second: number; micro: number }): Micros {
+    let result = wallClockToMicros({ ...this.day, ...clock }, this.ctx.zone);
+    if (this.previous !== undefined && this.previous - result > HALF_DAY_US) {
+      const next = DateTime.fromObject(this.day, { zone: this.ctx.zone }).plus({ days: 1 });
+      this.day = { year: next.year, month: next.month, day: next.day };
+      result = wallClockToMicros({ ...this.day, ...clock }, this.ctx.zone);
+    }
+    this.previous = result;
+    return result;
+  }
+}
+
+/** 'YYYY-MM-DD' -> LocalDate, or a user error. */
+export function parseDateOption(text: string): LocalDate {
+  const dt = DateTime.fromISO(text, { zone: 'UTC' });
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || !dt.isValid) {
+    throw new TimeContextError(`--date '${text}' is not a date`, 'use YYYY-MM-DD');
+  }
+  return { year: dt.year, month: dt.month, day: dt.day };
+}
