@@ -89,7 +89,14 @@ export interface ParseIssue {
   reason: string;
 }
 
-export type ParseItem = FlowlinkEvent | ParseIssue;
+/** Something the user should know about a whole input that is not a bad line. */
+export interface ParseNote {
+  kind: 'note';
+  file: string;
+  message: string;
+}
+
+export type ParseItem = FlowlinkEvent | ParseIssue | ParseNote;
 
 /** Per-input summary for the report. */
 export interface InputSummary {
@@ -99,4 +106,61 @@ export interface InputSummary {
   skipped: number;
   firstSkipped?: { line: number; reason: string };
   notes: string[];
+}
+
+// ---- Findings: what the analyses conclude from the events ----
+
+/** Traffic per time bin: the series spikes are found in. */
+export interface BinSeries {
+  start: Micros;
+  width: Micros;
+  bytes: Float64Array;
+}
+
+export interface HostShare {
+  host: string;
+  bytes: number;
+  /** Fraction of the spike's bytes this host sent or received. */
+  share: number;
+}
+
+export interface Spike {
+  id: number;
+  start: Micros;
+  end: Micros;
+  /** Start of the bin with the most bytes. */
+  peak: Micros;
+  /** Bytes in the spike's bins, all flows. */
+  bytes: number;
+  /** What the baseline expected over the same bins. */
+  baselineBytes: number;
+  /** bytes - baselineBytes. */
+  excessBytes: number;
+  /** Highest robust z-score among its bins. */
+  score: number;
+  /** Hosts by bytes in the window, largest first. */
+  hosts: HostShare[];
+  /** Flows active in the window with the bytes each put into it, largest first. */
+  flows: { flow: FlowRecord; bytes: number }[];
+}
+
+export interface Explanation {
+  rule: string;
+  title: string;
+  confidence: number;
+  summary: string;
+  evidence: string[];
+  flows: FlowRecord[];
+  logs: LogEvent[];
+  /** Bytes these flows put into the spike's window. */
+  bytes: number;
+}
+
+export interface ExplainedSpike {
+  spike: Spike;
+  explanations: Explanation[];
+  /** Spike bytes not carried by an explained flow. */
+  unexplainedBytes: number;
+  /** The largest flows no rule explained, with their bytes in the window. */
+  unexplained: { flow: FlowRecord; bytes: number }[];
 }

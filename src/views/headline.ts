@@ -1,0 +1,57 @@
+// The one line that leads a spike's report: where, how big, and what it was.
+import type { Explanation, ExplainedSpike } from '../event.js';
+import { formatClock } from '../time.js';
+import { formatBytes, formatPercent } from '../units.js';
+
+/** A host "carries" a spike when it sent or received at least this share of its bytes. */
+const HOST_SHARE = 0.5;
+
+interface Group {
+  title: string;
+  user?: string;
+  client?: string;
+  items: Explanation[];
+}
+
+/** Explanations of one rule by one user from one client read as one phrase: "3 FTP uploads by u from c". */
+function groups(explanations: Explanation[]): Group[] {
+  const byKey = new Map<string, Group>();
+  for (const e of explanations) {
+    const fields = e.logs[0]?.fields ?? {};
+    const user = fields.user === undefined ? undefined : String(fields.user);
+    const client = fields.client === undefined ? undefined : String(fields.client);
+    const key = `${e.rule}|${user}|${client}`;
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = { title: e.title, user, client, items: [] }));
+    g.items.push(e);
+  }
+  return [...byKey.values()].sort((a, b) => total(b) - total(a));
+}
+
+function total(g: Group): number {
+  return g.items.reduce((s, e) => s + e.bytes, 0);
+}
+
+function phrase(g: Group): string {
+  const n = g.items.length;
+  const what = n === 1 ? `1 ${g.title}` : `${n} ${g.title}s`;
+  const by = g.user ? ` by ${g.user}` : '';
+  const from = g.client ? ` from ${g.client}` : '';
+  const confidence = g.items.reduce((s, e) => s + e.confidence, 0) / n;
+  return `${what}${by}${from} (confidence ${confidence.toFixed(2)})`;
+}
+
+export function spikeWindow(x: ExplainedSpike, zone: string): string {
+  const { start, end } = x.spike;
+  const sameDay = formatClock(start, zone).slice(0, 10) === formatClock(end - 1, zone).slice(0, 10);
+  return `${formatClock(start, zone).slice(0, 16)}-${sameDay ? formatClock(end, zone, false).slice(0, 5) : formatClock(end, zone).slice(0, 16)}`;
+}
+
+export function describeSpike(x: ExplainedSpike, zone: string): string {
+  const top = x.spike.hosts[0];
+  const on = top && top.share >= HOST_SHARE ? ` on ${top.host}` : '';
+  const head = `Spike ${spikeWindow(x, zone)}${on}, ${formatBytes(x.spike.bytes)}`;
+  const share = x.spike.bytes > 0 ? x.unexplainedBytes / x.spike.bytes : 0;
+  if (x.explanations.length === 0) return `${head}: not explained by any rule`;
+  return `${head}: ${groups(x.explanations).map(phrase).join('; ')}; ${formatPercent(share)} unexplained`;
+}

@@ -1,0 +1,91 @@
+// `--json`: the stable, documented shape (README "JSON output"). Bump JSON_VERSION on any
+// change that is not a pure addition.
+import type { ExplainedSpike, FlowRecord, InputSummary, LogEvent } from '../event.js';
+import { formatIso, MICROS_PER_SECOND } from '../time.js';
+import { protoName } from '../../parsers/port-names.js';
+import { describeSpike } from './headline.js';
+
+export const JSON_VERSION = 1;
+const LISTED_UNEXPLAINED = 10;
+const LISTED_HOSTS = 5;
+
+export interface Report {
+  spikes: ExplainedSpike[];
+  inputs: InputSummary[];
+  ignored: { file: string; reason: string }[];
+  binWidth: number;
+  flows: number;
+  logs: number;
+  zone: string;
+}
+
+export function flowJson(f: FlowRecord) {
+  return {
+    start: formatIso(f.start),
+    end: formatIso(f.end),
+    proto: protoName(f.proto),
+    src: f.src,
+    sport: f.sport,
+    dst: f.dst,
+    dport: f.dport,
+    pkts: f.pkts,
+    bytes: f.bytes,
+    state: f.state ?? null,
+    file: f.origin.file,
+    line: f.origin.line,
+  };
+}
+
+export function logJson(l: LogEvent) {
+  return {
+    time: formatIso(l.ts),
+    file: l.origin.file,
+    line: l.origin.line,
+    text: l.origin.raw,
+    service: l.service,
+    action: l.action ?? null,
+    fields: l.fields,
+  };
+}
+
+export function reportJson(r: Report) {
+  return {
+    version: JSON_VERSION,
+    binSeconds: r.binWidth / MICROS_PER_SECOND,
+    flows: r.flows,
+    logs: r.logs,
+    inputs: r.inputs.map((i) => ({
+      file: i.file,
+      format: i.format,
+      events: i.events,
+      skipped: i.skipped,
+      firstSkipped: i.firstSkipped ?? null,
+      notes: i.notes,
+    })),
+    ignored: r.ignored,
+    spikes: r.spikes.map((x) => ({
+      id: x.spike.id,
+      start: formatIso(x.spike.start),
+      end: formatIso(x.spike.end),
+      peak: formatIso(x.spike.peak),
+      bytes: Math.round(x.spike.bytes),
+      baselineBytes: Math.round(x.spike.baselineBytes),
+      excessBytes: Math.round(x.spike.excessBytes),
+      score: Number(x.spike.score.toFixed(2)),
+      summary: describeSpike(x, r.zone),
+      hosts: x.spike.hosts.slice(0, LISTED_HOSTS).map((h) => ({ host: h.host, bytes: Math.round(h.bytes), share: Number(h.share.toFixed(4)) })),
+      explanations: x.explanations.map((e) => ({
+        rule: e.rule,
+        title: e.title,
+        confidence: Number(e.confidence.toFixed(3)),
+        summary: e.summary,
+        evidence: e.evidence,
+        bytes: Math.round(e.bytes),
+        flows: e.flows.map(flowJson),
+        logs: e.logs.map(logJson),
+      })),
+      unexplainedBytes: Math.round(x.unexplainedBytes),
+      unexplainedFlows: x.unexplained.slice(0, LISTED_UNEXPLAINED).map((u) => ({ ...flowJson(u.flow), bytesInSpike: Math.round(u.bytes) })),
+    })),
+  };
+}
