@@ -1,0 +1,104 @@
+// Opening inputs: files or folders, gzip undone transparently, lines streamed.
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
+import type { InputFile } from '../parsers/parser.js';
+import { InputError } from './errors.js';
+
+const HEAD_BYTES = 64 * 1024;
+
+function isGzip(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+async function readStart(file: string, bytes: number): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The first bytes after gzip, without inflating the whole file. */
+function gunzipPrefix(compressed: Buffer): Buffer {
+  try {
+    return gunzipSync(compressed, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a cut stream */ });
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+export async function openInput(file: string): Promise<InputFile> {
+  const stat = await fs.stat(file);
+  const start = await readStart(file, HEAD_BYTES);
+  const gz = isGzip(start);
+  const head = gz ? gunzipPrefix(start).subarray(0, HEAD_BYTES) : start;
+  const stream = (): NodeJS.ReadableStream => {
+    const raw = createReadStream(file);
+    return gz ? raw.pipe(createGunzip()) : raw;
+  };
+  return {
+    path: file,
+    head,
+    mtime: stat.mtime,
+    async *lines() {
+      const rl = createInterface({ input: stream(), crlfDelay: Infinity });
+      for await (const line of rl) yield line;
+    },
+    async *stream() {
+      for await (const chunk of stream()) yield chunk as Buffer;
+    },
+  };
+}
+
+/** The head's lines, for detection: the last (possibly cut) line is dropped when there are others. */
+export function headLines(head: Buffer, max = 50): string[] {
+  const text = head.toString('utf8');
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 1 && !text.endsWith('\n')) lines.pop();
+  return lines.filter((l) => l.length > 0).slice(0, max);
+}
+
+const SKIP_NAMES = new Set(['SOURCES.md', 'README.md', '.DS_Store']);
+
+/** Files named on the command line, folders expanded (sorted, hidden files and notes skipped). */
+export async function expandInputs(args: string[]): Promise<string[]> {
+  if (args.length === 0) throw new InputError('no inputs given', 'name capture, flow and log files, or a folder of them');
+  const files: string[] = [];
+  for (const arg of args) {
+    let stat;
+    try {
+      stat = await fs.stat(arg);
+    } catch {
+      throw new InputError(`${arg}: no such file or directory`);
+    }
+    if (stat.isDirectory()) {
+      const found = await walk(arg);
+      if (found.length === 0) throw new InputError(`${arg}: folder holds no readable files`);
+      files.push(...found);
+    } else if (stat.isFile()) {
+      files.push(arg);
+    } else {
+      throw new InputError(`${arg}: not a regular file or folder`);
+    }
+  }
+  return files;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || SKIP_NAMES.has(entry.name)) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(full)));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out;
+}
