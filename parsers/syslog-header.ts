@@ -1,0 +1,349 @@
+// Syslog line headers: the stamp, host, tag and message of each form syslog daemons write
+// to files. Pure functions plus one small per-file clock; service parsers read `message`.
+//
+// Forms (FORMATS.md "Syslog headers"):
+//   RFC 3164    `Mar  8 03:33:10 host prog[pid]: msg`, optional `<PRI>`, no year, no zone
+//   RFC 3339    rsyslog high precision `2026-12-01T20:01:02.123456+00:00 host prog: msg`
+//   short-iso   journalctl `2026-12-01T20:01:02+0000 host prog[pid]: msg` (offset without colon)
+//   RFC 5424    `<PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG`, `-` for nil; rsyslog also
+//               writes it to files with `<PRI>1 ` left off
+import type { Micros } from '../src/event.js';
+import { TimeContextError } from '../src/errors.js';
+import {
+  MICROS_PER_SECOND,
+  microsToLocalDate,
+  monthNumber,
+  parseClock,
+  wallClockToMicros,
+  YearResolver,
+  type TimeContext,
+  type WallClock,
+} from '../src/time.js';
+
+export type SyslogForm = 'rfc3164' | 'rfc3339' | 'short-iso' | 'iso-local' | 'rfc5424';
+
+export interface ClockParts {
+  hour: number;
+  minute: number;
+  second: number;
+  micro: number;
+}
+
+export type SyslogStamp =
+  /** RFC 3164: month, day and clock; the year and zone come from the context. */
+  | { kind: 'no-year'; month: number; day: number; clock: ClockParts; text: string }
+  /** ISO stamps: full date; `offsetMinutes` undefined means no zone was written (context zone). */
+  | { kind: 'dated'; wall: WallClock; offsetMinutes?: number; text: string };
+
+export interface SyslogHeader {
+  form: SyslogForm;
+  stamp: SyslogStamp;
+  /** `<PRI>` value when the line carries one (facility * 8 + severity). */
+  pri?: number;
+  host?: string;
+  /** The tag without `[pid]` and `:`: `postfix/smtpd`, `sshd(pam_unix)`, `pure-ftpd`. */
+  program?: string;
+  pid?: number;
+  /** RFC 5424 MSGID, when not nil. */
+  msgid?: string;
+  /** RFC 5424 STRUCTURED-DATA, verbatim, when not nil. */
+  structuredData?: string;
+  /** The rest of the line, trailing white space removed. */
+  message: string;
+}
+
+// Every quantifier is bounded or followed by a fixed character, so a failing line costs
+// one pass at position 0 (the patterns are anchored).
+const RFC3164_RE = /^(?:<(\d{1,3})>)?([A-Za-z]{3}) {1,2}(\d{1,2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)(?: +|$)/;
+const ISO_RE =
+  /^(?:<(\d{1,3})>(\d{1,2}) )?(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)(Z|z|[+-]\d{2}(?::?\d{2})?)?(?: +|$)/;
+const NIL_STAMP_RE = /^<\d{1,3}>\d{1,2} - /;
+
+/** Splits one line, or undefined when it has no syslog header (see `whyNotSyslog`). */
+export function splitSyslogLine(line: string): SyslogHeader | undefined {
+  const c = line.charCodeAt(0);
+  // A digit or `<PRI>1 2026-`: ISO forms; a letter or `<PRI>Mar`: RFC 3164.
+  if ((c >= 48 && c <= 57) || (c === 60 && isDigit(line.charCodeAt(line.indexOf('>') + 1)))) return splitIso(line);
+  return splitRfc3164(line);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+export function splitRfc3164(line: string): SyslogHeader | undefined {
+  const m = RFC3164_RE.exec(line);
+  if (!m) return undefined;
+  const month = monthNumber(m[2]);
+  const day = Number(m[3]);
+  const clock = parseClock(m[4]);
+  if (month === undefined || day < 1 || day > 31 || !clock) return undefined;
+  const pri = m[1] === undefined ? undefined : Number(m[1]);
+  const text = m[0].trimEnd();
+  const header: SyslogHeader = { form: 'rfc3164', stamp: { kind: 'no-year', month, day, clock, text }, message: '' };
+  if (pri !== undefined) header.pri = pri;
+  splitHostAndTag(line, m[0].length, header);
+  return header;
+}
+
+export function splitIso(line: string): SyslogHeader | undefined {
+  if (NIL_STAMP_RE.test(line)) return undefined;
+  const m = ISO_RE.exec(line);
+  if (!m) return undefined;
+  const clock = parseClock(m[6].replace(',', '.'));
+  if (!clock) return undefined;
+  const wall: WallClock = { year: Number(m[3]), month: Number(m[4]), day: Number(m[5]), ...clock };
+  if (wall.month < 1 || wall.month > 12 || wall.day < 1 || wall.day > 31) return undefined;
+  let offsetMinutes: number | undefined;
+  const zone = m[7];
+  if (zone !== undefined) {
+    if (zone === 'Z' || zone === 'z') offsetMinutes = 0;
+    else {
+      const digits = zone.replace(':', '');
+      const minutes = Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || '0');
+      offsetMinutes = zone[0] === '-' ? -minutes : minutes;
+    }
+  }
+  const stamp: SyslogStamp = { kind: 'dated', wall, offsetMinutes, text: m[0].trimEnd() };
+  const start = m[0].length;
+  if (m[1] !== undefined) {
+    // `<PRI>VERSION `: only RFC 5424 has a version.
+    const header: SyslogHeader = { form: 'rfc5424', stamp, pri: Number(m[1]), message: '' };
+    return splitRfc5424Fields(line, start, header) ? header : undefined;
+  }
+  const form: SyslogForm =
+    zone === undefined ? 'iso-local' : zone.length === 5 && zone.indexOf(':') < 0 ? 'short-iso' : 'rfc3339';
+  const header: SyslogHeader = { form, stamp, message: '' };
+  // rsyslog's file forms: a traditional `host tag: msg` after the stamp, or RFC 5424
+  // fields with the `<PRI>1 ` left off. A tag ends in `:` (or `[pid]`), 5424's APP never does.
+  const hostEnd = line.indexOf(' ', start);
+  if (hostEnd > start) {
+    const tagEnd = line.indexOf(' ', hostEnd + 1);
+    const tag = line.slice(hostEnd + 1, tagEnd < 0 ? line.length : tagEnd);
+    if (!isTagToken(tag)) {
+      const as5424: SyslogHeader = { form: 'rfc5424', stamp, message: '' };
+      if (splitRfc5424Fields(line, start, as5424)) return as5424;
+    }
+  }
+  splitHostAndTag(line, start, header);
+  return header;
+}
+
+/** Host and tag after an RFC 3164 / RFC 3339 stamp; `start` is the index after the stamp. */
+function splitHostAndTag(line: string, start: number, header: SyslogHeader): void {
+  let i = start;
+  // sendmail setups that log `<mail.notice>` (facility.level) between the stamp and the host.
+  if (line.charCodeAt(i) === 60 /* < */) {
+    const close = line.indexOf('> ', i);
+    if (close > 0 && /^<[a-z0-9]+\.[a-z]+$/.test(line.slice(i, close))) i = close + 2;
+  }
+  let sp = line.indexOf(' ', i);
+  let first = sp < 0 ? line.slice(i) : line.slice(i, sp);
+  if (first === '---') {
+    // `Mar 24 14:26:01 --- last message repeated 2 times ---`: syslogd's own line, no host.
+    header.message = line.slice(i).trimEnd();
+    return;
+  }
+  if (!isTagToken(first)) {
+    if (first.length > 0) header.host = first;
+    if (sp < 0) return;
+    i = sp + 1;
+    sp = line.indexOf(' ', i);
+    first = sp < 0 ? line.slice(i) : line.slice(i, sp);
+    if (!isTagToken(first)) {
+      header.message = line.slice(i).trimEnd();
+      return;
+    }
+  }
+  setTag(first, header);
+  header.message = sp < 0 ? '' : line.slice(sp + 1).trimEnd();
+}
+
+/**
+ * RFC 3164 TAG: ends with `:`, e.g. `logrotate:`, `postfix/smtpd[123]:`,
+ * `pam_unix(vsftpd:auth):`; proftpd's `proftpd[12345]` without a colon counts too.
+ */
+function isTagToken(token: string): boolean {
+  const n = token.length;
+  if (n < 2) return false;
+  const last = token.charCodeAt(n - 1);
+  if (last === 58 /* : */) return true;
+  if (last === 93 /* ] */) {
+    const open = token.lastIndexOf('[');
+    return open > 0 && /^\d+$/.test(token.slice(open + 1, n - 1));
+  }
+  return false;
+}
+
+function setTag(token: string, header: SyslogHeader): void {
+  let tag = token.charCodeAt(token.length - 1) === 58 ? token.slice(0, -1) : token;
+  if (tag.endsWith(']')) {
+    const open = tag.lastIndexOf('[');
+    const pid = tag.slice(open + 1, -1);
+    if (open > 0 && /^\d+$/.test(pid)) {
+      header.pid = Number(pid);
+      tag = tag.slice(0, open);
+    }
+  }
+  if (tag.length > 0) header.program = tag;
+}
+
+/** RFC 5424 `HOST APP PROCID MSGID SD [MSG]` from `start`; false when the fields are not there. */
+function splitRfc5424Fields(line: string, start: number, header: SyslogHeader): boolean {
+  const fields: string[] = [];
+  let i = start;
+  for (let k = 0; k < 4; k++) {
+    const sp = line.indexOf(' ', i);
+    if (sp <= i) return false;
+    fields.push(line.slice(i, sp));
+    i = sp + 1;
+  }
+  const sdEnd = skipStructuredData(line, i);
+  if (sdEnd === undefined || (sdEnd < line.length && line.charCodeAt(sdEnd) !== 32)) return false;
+  const [host, app, procid, msgid] = fields;
+  if (host !== '-') header.host = host;
+  if (app !== '-') header.program = app;
+  if (/^\d+$/.test(procid)) header.pid = Number(procid);
+  if (msgid !== '-') header.msgid = msgid;
+  if (line.charCodeAt(i) === 91 /* [ */) header.structuredData = line.slice(i, sdEnd);
+  let msg = sdEnd < line.length ? line.slice(sdEnd + 1) : '';
+  if (msg.charCodeAt(0) === 0xfeff) msg = msg.slice(1); // the UTF-8 BOM RFC 5424 puts before MSG
+  header.message = msg.trimEnd();
+  return true;
+}
+
+/**
+ * Index just after STRUCTURED-DATA at `i` (`-` or `[id k="v"]...`), or undefined when malformed.
+ * Inside a quoted PARAM-VALUE, `\"`, `\\` and `\]` are escapes and `]` does not close.
+ */
+export function skipStructuredData(line: string, i: number): number | undefined {
+  const c = line.charCodeAt(i);
+  if (c === 45 /* - */) return i + 1;
+  if (c !== 91) return undefined;
+  while (line.charCodeAt(i) === 91) {
+    let quoted = false;
+    for (i++; i < line.length; i++) {
+      const ch = line.charCodeAt(i);
+      if (quoted) {
+        if (ch === 92 /* \ */) i++;
+        else if (ch === 34 /* " */) quoted = false;
+      } else if (ch === 34) quoted = true;
+      else if (ch === 93 /* ] */) break;
+    }
+    if (i >= line.length) return undefined;
+    i++;
+  }
+  return i;
+}
+
+/** Why a line has no syslog header: the reason reported in its ParseIssue. */
+export function whyNotSyslog(line: string): string {
+  if (line.trim() === '') return 'empty line';
+  if (NIL_STAMP_RE.test(line)) return 'RFC 5424 line with a nil (-) time stamp';
+  const word = /^(?:<\d{1,3}>)?(\S+) +\d{1,2} \d{2}:\d{2}:\d{2}/.exec(line);
+  if (word && monthNumber(word[1]) === undefined) return `no syslog header: '${word[1]}' is not an English month name`;
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d/.test(line)) return 'no syslog header: ISO date not followed by a valid clock and host';
+  if (/^[\w./()-]+(\[\d+\])?: /.test(line)) return 'no syslog time stamp (the line starts with the program tag)';
+  return "no syslog header (expected 'Mmm dd hh:mm:ss host tag: msg' or an ISO 8601 stamp)";
+}
+
+/** Whether a line has an RFC 3164 (yearless) header. */
+export function isRfc3164Line(line: string): boolean {
+  return splitRfc3164(line) !== undefined;
+}
+
+/** Last message repeats: `last message repeated 4 times`, rsyslog's `message repeated 4 times: [...]`. */
+export function repeatCount(message: string): number | undefined {
+  const m = /^(?:--- )?(?:last )?message repeated (\d+) times?(?: ---|:|$)/.exec(message);
+  return m ? Number(m[1]) : undefined;
+}
+
+function offsetZone(minutes: number): string {
+  if (minutes === 0) return 'UTC';
+  const a = Math.abs(minutes);
+  return `UTC${minutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Puts one file's stamps on the UTC timeline. RFC 3164 stamps go through one YearResolver
+ * (so a file crossing New Year moves on a year) in the context's zone; zoned stamps are
+ * exact; ISO stamps without a zone are taken in the context's zone.
+ */
+export class SyslogClock {
+  private years?: YearResolver;
+  private hourKey = -1;
+  private hourBase: Micros = 0;
+  private hourEven = false;
+  private lastText = '';
+  private lastMicros: Micros = 0;
+  /** Local midnight of fixed-offset days already converted: one luxon call per day, not per line. */
+  private midnights = new Map<string, Micros>();
+  /** Latest dated stamp, a year anchor for RFC 3164 lines in a file whose head was all ISO. */
+  private lastDated?: Micros;
+  /** Set when the year of RFC 3164 stamps had to come from `fallbackAnchor` or the file's dated lines. */
+  anchorNote?: string;
+
+  constructor(
+    private readonly ctx: TimeContext,
+    private readonly fallbackAnchor?: { micros: Micros; source: string },
+  ) {}
+
+  /** UTC microseconds; throws RangeError for a date that does not exist (Feb 30). */
+  toMicros(stamp: SyslogStamp): Micros {
+    // Bursts share a stamp: the same text gives the same instant (YearResolver included).
+    if (stamp.text === this.lastText) return this.lastMicros;
+    const us = stamp.kind === 'no-year' ? this.noYear(stamp.month, stamp.day, stamp.clock) : this.dated(stamp.wall, stamp.offsetMinutes);
+    this.lastText = stamp.text;
+    this.lastMicros = us;
+    return us;
+  }
+
+  private noYear(month: number, day: number, clock: ClockParts): Micros {
+    if (!this.years) {
+      let ctx = this.ctx;
+      if (ctx.year === undefined && ctx.anchor === undefined) {
+        if (this.lastDated !== undefined) {
+          ctx = { ...ctx, anchor: this.lastDated };
+          this.anchorNote = 'year of RFC 3164 lines taken from the dated lines before them';
+        } else if (this.fallbackAnchor) {
+          ctx = { ...ctx, anchor: this.fallbackAnchor.micros };
+          this.anchorNote = `year of RFC 3164 lines taken from ${this.fallbackAnchor.source}`;
+        } else {
+          throw new TimeContextError('no year for yearless syslog stamps', 'pass --year YYYY');
+        }
+      }
+      this.years = new YearResolver(ctx);
+    }
+    // One YearResolver call per hour, not per line: within an hour whose wall clock runs
+    // evenly (checked once, against the hour's last second) the rest is arithmetic. Hours
+    // broken by a zone change go through the resolver line by line.
+    const key = (month * 32 + day) * 24 + clock.hour;
+    if (key !== this.hourKey) {
+      this.hourKey = key;
+      this.hourBase = this.years.resolve(month, day, { hour: clock.hour, minute: 0, second: 0, micro: 0 });
+      const year = microsToLocalDate(this.hourBase, this.ctx.zone).year;
+      const lastSecond = wallClockToMicros({ year, month, day, hour: clock.hour, minute: 59, second: 59, micro: 0 }, this.ctx.zone);
+      this.hourEven = lastSecond - this.hourBase === 3599 * MICROS_PER_SECOND;
+    }
+    if (!this.hourEven || clock.minute > 59 || clock.second > 59) return this.years.resolve(month, day, clock);
+    return this.hourBase + (clock.minute * 60 + clock.second) * MICROS_PER_SECOND + clock.micro;
+  }
+
+  private dated(wall: WallClock, offsetMinutes: number | undefined): Micros {
+    let us: Micros;
+    if (offsetMinutes === undefined) {
+      us = wallClockToMicros(wall, this.ctx.zone);
+    } else {
+      if (wall.hour > 23 || wall.minute > 59 || wall.second > 60) throw new RangeError(`invalid clock in ${JSON.stringify(wall)}`);
+      const key = `${wall.year}-${wall.month}-${wall.day}${offsetMinutes}`;
+      let midnight = this.midnights.get(key);
+      if (midnight === undefined) {
+        midnight = wallClockToMicros({ ...wall, hour: 0, minute: 0, second: 0, micro: 0 }, offsetZone(offsetMinutes));
+        this.midnights.set(key, midnight);
+      }
+      us = midnight + ((wall.hour * 60 + wall.minute) * 60 + wall.second) * MICROS_PER_SECOND + wall.micro;
+    }
+    this.lastDated = us;
+    return us;
+  }
+}

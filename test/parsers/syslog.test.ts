@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { LogEvent, ParseIssue, ParseItem } from '../../src/event.js';
+import { headLines, openInput } from '../../src/input.js';
+import type { TimeContext } from '../../src/time.js';
+import { pureFtpdParser } from '../../parsers/pure-ftpd.js';
+import { syslogParser } from '../../parsers/syslog.js';
+import { fixture, iso, parseFile } from '../helpers.js';
+
+const logs = (items: ParseItem[]) => items.filter((i): i is LogEvent => i.kind === 'log');
+const issues = (items: ParseItem[]) => items.filter((i): i is ParseIssue => i.kind === 'issue');
+const read = (name: string, time: TimeContext = { zone: 'UTC', year: 2020 }) => parseFile(syslogParser, fixture('logs', name), time);
+
+async function headOf(name: string): Promise<{ head: Buffer; lines: string[] }> {
+  const input = await openInput(fixture('logs', name));
+  return { head: input.head, lines: headLines(input.head) };
+}
+
+describe('generic syslog: real files', () => {
+  it('lnav RFC 3164: tags with and without pid, all service syslog, no action', async () => {
+    const items = await read('lnav-syslog-rfc3164.log');
+    assert.equal(items.length, 4);
+    const events = logs(items);
+    assert.deepEqual(events.map((e) => [e.program, e.pid]), [['automount', 7998], ['automount', 16442], ['automount', 7999], ['sudo', undefined]]);
+    assert.ok(events.every((e) => e.service === 'syslog' && e.action === undefined && e.host === 'veridian'));
+    assert.equal(iso(events[0].ts), '2020-11-03T09:23:38.000Z');
+    assert.equal(events[3].message, 'timstack : TTY=pts/6 ; PWD=/auto/wstimstack/rpms/lbuild/test ; USER=root ; COMMAND=/usr/bin/tail /var/log/messages');
+  });
+
+  it('lnav repeated message: syslogd line with no host or program gets repeated=2; year moves Jan -> Mar', async () => {
+    const events = logs(await read('lnav-syslog-repeated-msg.log', { zone: 'UTC', anchor: Date.UTC(2021, 0, 10) * 1000 }));
+    assert.equal(events.length, 5);
+    const last = events[4];
+    assert.deepEqual([last.host, last.program, last.fields.repeated], [undefined, undefined, 2]);
+    assert.equal(events[1].program, 'tomcat.log');
+    assert.deepEqual(events.map((e) => iso(e.ts).slice(0, 10)), ['2021-01-03', '2021-03-24', '2021-03-24', '2021-03-24', '2021-03-24']);
+  });
+
+  it('macOS multi-line: TAB continuation lines join the line before', async () => {
+    const items = await read('lnav-macos-syslog-multiline.log');
+    assert.equal(issues(items).length, 0);
+    const events = logs(items);
+    assert.equal(events.length, 7);
+    assert.equal(events[2].message, 'Configuration Notice:\nASL Module "com.apple.cdscheduler" claims selected messages.\nThose messages may not appear in standard system log files or in the ASL database.');
+    assert.equal(events[2].origin.line, 3);
+    assert.equal(events[3].origin.line, 6);
+  });
+
+  it('RFC 5424 without PRI: zones Z and +03:00, SD skipped, MSGID kept', async () => {
+    const events = logs(await read('lnav-rfc5424-nopri-zones.log'));
+    assert.deepEqual(events.map((e) => iso(e.ts)), ['2022-08-27T14:22:01.613Z', '2022-08-27T14:22:01.694Z', '2022-08-27T14:22:01.888Z']);
+    assert.deepEqual(events.map((e) => [e.program, e.pid]), [['NSX', 3106], ['CRON', 20856], ['NSX', 4828]]);
+    assert.equal(events[2].fields.msgid, 'SWITCHING');
+    assert.match(events[0].message, /^keep-alive check received resp/);
+    assert.match(events[2].message, /^dynamic arp entry/);
+  });
+
+  it('RFC 5424 with PRI (pfSense filterlog)', async () => {
+    const events = logs(await read('crowdsec-pfsense-rfc5424-filterlog.log'));
+    assert.equal(events.length, 4);
+    assert.deepEqual([events[0].host, events[0].program, events[0].pid], ['firewall.lan', 'filterlog', 92653]);
+    assert.equal(events[0].ts, Date.UTC(2025, 10, 6, 11, 32, 42) * 1000 + 868451);
+    assert.match(events[0].message, /^7,,,1000000102,vtnet0\.5,match,block/);
+  });
+
+  it('beats: RFC 3339 with microseconds, +0400 without colon, and no zone (context zone)', async () => {
+    const suse = logs(await read('beats-suse-iso8601.log'));
+    assert.equal(suse[0].ts, Date.UTC(2018, 7, 14, 12, 30, 2) * 1000 + 203151);
+    const tz = logs(await read('beats-tz-offset.log', { zone: 'Europe/Berlin' }));
+    assert.deepEqual(tz.map((e) => iso(e.ts)), ['1986-04-25T21:23:45.101Z', '1986-04-25T21:23:45.388Z', '2019-06-14T08:40:20.912Z']);
+    assert.deepEqual(tz.map((e) => e.program), ['shutdown', 'thermald', 'sudo']);
+  });
+
+  it('mixed RFC 3164 and RFC 3339 in one file (crowdsec postfix)', async () => {
+    const items = await read('crowdsec-postfix-mixed-ts.log', { zone: 'UTC', anchor: Date.UTC(2024, 8, 1) * 1000 });
+    assert.equal(issues(items).length, 0);
+    const events = logs(items);
+    assert.equal(events.length, 7);
+    assert.deepEqual(events.map((e) => iso(e.ts).slice(0, 10)), ['2024-05-11', '2024-05-11', '2024-08-26', '2024-08-25', '2024-06-04', '2024-10-31', '2025-02-27']);
+    assert.equal(events[5].program, 'postfix/submission/smtpd');
+  });
+
+  it('a localised month is an issue with a reason, not an event', async () => {
+    const items = await read('lnav-syslog-french-month.log');
+    assert.deepEqual(items, [{ kind: 'issue', file: fixture('logs', 'lnav-syslog-french-month.log'), line: 1, reason: "no syslog header: 'août' is not an English month name" }]);
+  });
+
+  it('a pure-ftpd file read as generic syslog keeps every line, without ftp actions', async () => {
+    const items = await read('pure-ftpd-backup.log', { zone: 'UTC', year: 2008 });
+    assert.equal(logs(items).length, 7);
+    assert.ok(logs(items).every((e) => e.service === 'syslog' && e.action === undefined));
+  });
+
+  it('reports a day that does not exist as an issue', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-syslog-'));
+    const file = path.join(dir, 'messages');
+    await fs.writeFile(file, 'Feb 30 10:00:00 host prog[1]: impossible\nFeb 28 10:00:00 host prog[1]: fine\n');
+    const items = await parseFile(syslogParser, file, { zone: 'UTC', year: 2021 });
+    assert.deepEqual(items.map((i) => i.kind), ['issue', 'log']);
+    assert.match((items[0] as ParseIssue).reason, /invalid date 'Feb 30 10:00:00'/);
+    await fs.rm(dir, { recursive: true });
+  });
+});
+
+describe('generic syslog: detection, time completeness, samples', () => {
+  it('claims syslog files with a score below pure-ftpd', async () => {
+    for (const name of ['lnav-syslog-rfc3164.log', 'lnav-rfc5424-nopri-zones.log', 'crowdsec-pfsense-rfc5424-filterlog.log', 'beats-tz-offset.log', 'lnav-macos-syslog-multiline.log']) {
+      const { head, lines } = await headOf(name);
+      const score = syslogParser.detect(head, lines);
+      assert.ok(score > 0, name);
+      assert.equal(pureFtpdParser.detect(head, lines), 0, name);
+    }
+    const ftp = await headOf('crowdsec-pureftpd.log');
+    assert.ok(syslogParser.detect(ftp.head, ftp.lines) < pureFtpdParser.detect(ftp.head, ftp.lines));
+    const french = await headOf('lnav-syslog-french-month.log');
+    assert.equal(syslogParser.detect(french.head, french.lines), 0);
+  });
+
+  it("says 'no-year' for RFC 3164 heads and 'full' otherwise", async () => {
+    assert.equal(syslogParser.timeCompleteness((await headOf('lnav-syslog-rfc3164.log')).lines), 'no-year');
+    assert.equal(syslogParser.timeCompleteness((await headOf('crowdsec-postfix-mixed-ts.log')).lines), 'no-year');
+    assert.equal(syslogParser.timeCompleteness((await headOf('beats-suse-iso8601.log')).lines), 'full');
+    assert.equal(syslogParser.timeCompleteness((await headOf('lnav-rfc5424-nopri-zones.log')).lines), 'full');
+    assert.equal(syslogParser.timeCompleteness(['2026-12-01T20:01:02+0000 host prog[1]: msg']), 'full');
+  });
+
+  it('parses each of its samples into an event', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-syslog-'));
+    const file = path.join(dir, 'samples.log');
+    await fs.writeFile(file, syslogParser.samples.join('\n') + '\n');
+    const items = await parseFile(syslogParser, file, { zone: 'UTC', year: 2020 });
+    assert.equal(items.length, syslogParser.samples.length);
+    assert.ok(items.every((i) => i.kind === 'log' && i.service === 'syslog'));
+    await fs.rm(dir, { recursive: true });
+  });
+});
