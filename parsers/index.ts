@@ -1,8 +1,20 @@
 // Every input format flowlink reads. Detection asks each parser how sure it is and takes
 // the most specific answer, so service logs win over generic syslog.
 import type { Parser } from './parser.js';
+import { pcapParser } from './pcap/index.js';
+import { argusText } from './argus-text.js';
+import { zeekConn } from './zeek-conn.js';
+import { nfdump } from './nfdump.js';
+import { pureFtpdParser } from './pure-ftpd.js';
+import { syslogParser } from './syslog.js';
 
 export const parsers: Parser[] = [
+  argusText,
+  zeekConn,
+  nfdump,
+  pureFtpdParser,
+  syslogParser,
+  pcapParser,
 ];
 
 export interface Detection {

@@ -39,5 +39,11 @@ export function formatRate(bytesPerSecond: number): string {
 
 export function formatPercent(fraction: number): string {
   const p = fraction * 100;
+  if (p > 0 && p < 0.1) return '<0.1%';
   return `${p >= 10 || p === 0 ? Math.round(p) : p.toFixed(1)}%`;
+}
+
+/** 1 line, 3 lines. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import type { FlowRecord, InputSummary } from '../event.js';
 import { formatClock, MICROS_PER_SECOND } from '../time.js';
-import { formatBytes, formatDuration, formatPercent } from '../units.js';
+import { formatBytes, formatDuration, formatPercent, plural } from '../units.js';
 import { protoName } from '../../parsers/port-names.js';
 import { describeSpike } from './headline.js';
 import type { Report } from './json.js';
@@ -21,7 +21,7 @@ export function flowLine(f: FlowRecord, zone: string): string {
 
 export function inputLine(i: InputSummary): string {
   let line = `${i.file}  ${i.format}  ${i.events} records`;
-  if (i.skipped > 0) line += `, skipped ${i.skipped} lines, first at line ${i.firstSkipped!.line} (${i.firstSkipped!.reason})`;
+  if (i.skipped > 0) line += `, skipped ${plural(i.skipped, 'line')}, first at line ${i.firstSkipped!.line} (${i.firstSkipped!.reason})`;
   return line;
 }
 
