@@ -114,12 +114,13 @@ test('service names as ports, IPv6 addresses, and cut addresses noted', async ()
   assert.ok(smtp.flows.some((f) => f.dir === '<?>'));
 });
 
-test('time-only stamps need a date, and roll over at midnight', async () => {
+test('time-only stamps need a date, and roll over at midnight', async (t) => {
   await assert.rejects(flows('story-rasort.txt', UTC), /no date/);
-  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'flowlink-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'midnight.txt');
   const lines = (await import('node:fs')).readFileSync(fixture('flows', 'story-rasort.txt'), 'utf8').split('\n');
   writeFileSync(file, [lines[0], lines[1], lines[1].replace('03:27:47.764771', '23:59:59.000001').replace('03:33:46.183595', '23:59:59.900000').replace('39448', '39449'), lines[1].replace('03:27:47.764771', '00:00:01.000000').replace('03:33:46.183595', '00:00:02.000000').replace('39448', '39450')].join('\n') + '\n');
@@ -128,11 +129,12 @@ test('time-only stamps need a date, and roll over at midnight', async () => {
   assert.deepEqual(starts, ['2008-03-08T03:27:47.764Z', '2008-03-08T23:59:59.000Z', '2008-03-09T00:00:01.000Z']);
 });
 
-test('bad rows are reported with their line, good rows kept', async () => {
-  const { writeFileSync, mkdtempSync, readFileSync } = await import('node:fs');
+test('bad rows are reported with their line, good rows kept', async (t) => {
+  const { writeFileSync, mkdtempSync, readFileSync, rmSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'flowlink-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'bad.txt');
   const lines = readFileSync(fixture('flows', 'story-rasort.txt'), 'utf8').trimEnd().split('\n');
   lines.splice(2, 0, 'garbage in the middle');

@@ -1,0 +1,168 @@
+// The command as a user runs it: a real process, real files, exit codes and streams checked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT, fixture } from './helpers.js';
+
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const SAMPLE = path.join(ROOT, 'samples', 'backup-spike');
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, TZ: 'UTC', NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function scratch(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'flowlink-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+interface JsonSpike {
+  start: string;
+  end: string;
+  bytes: number;
+  summary: string;
+  unexplainedBytes: number;
+  explanations: { rule: string; confidence: number; summary: string; flows: { src: string; sport: number; dport: number; bytes: number }[]; logs: { time: string; file: string; line: number; text: string }[] }[];
+  unexplainedFlows: { src: string; dport: number }[];
+}
+
+test('explain --json on the sample: both nights, three uploads each, the fourth flow left unexplained', () => {
+  const r = run('explain', SAMPLE, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { version: number; spikes: JsonSpike[] };
+  assert.equal(report.version, 1);
+  assert.equal(report.spikes.length, 2);
+  const [night7, night8] = report.spikes;
+  assert.match(night7.start, /^2008-03-07T03:2/);
+  assert.match(night8.start, /^2008-03-08T03:2/);
+
+  const uploads = night8.explanations.filter((e) => e.rule === 'ftp_upload');
+  assert.equal(uploads.length, 3);
+  const byFile = new Map(uploads.map((e) => [e.logs[0].text.match(/\/home\S+/)![0], e]));
+  const expect: [string, number, number][] = [
+    ['/home/xxx/public_html/mm//xxx.com_2008.03.08_03-31-02', 32666, 219148920],
+    ['/home/xxx/backup//xxx.com_2008.03.08_03-21-02', 46743, 1031277512],
+    ['/home/xxx/backup//xxx.com_2008.03.08_03-21-02.001', 16396, 543955768],
+  ];
+  for (const [file, dport, bytes] of expect) {
+    const e = byFile.get(file);
+    assert.ok(e, `no explanation for ${file}`);
+    assert.equal(e.flows.length, 1);
+    assert.equal(e.flows[0].src, '192.168.134.56');
+    assert.equal(e.flows[0].dport, dport);
+    assert.equal(e.flows[0].bytes, bytes);
+    assert.ok(e.confidence > 0.8 && e.confidence <= 1, `confidence ${e.confidence}`);
+    assert.match(e.logs[0].file, /messages$/);
+    assert.ok(e.logs[0].line > 0);
+    assert.match(e.summary, /xxx@xxx\.com/);
+  }
+  assert.ok(!night8.explanations.some((e) => e.flows.some((f) => f.src === '192.168.200.77')), 'the 4th flow is not claimed');
+  assert.equal(night8.unexplainedFlows[0].src, '192.168.200.77');
+  assert.ok(night8.unexplainedBytes > 0 && night8.unexplainedBytes < 0.1 * night8.bytes);
+  assert.match(night8.summary, /on 10\.2\.3\.102/);
+  assert.match(night8.summary, /3 FTP uploads by xxx@xxx\.com from 192\.168\.134\.56/);
+  assert.equal(night7.explanations.filter((e) => e.rule === 'ftp_upload').length, 3);
+});
+
+test('explain prints a report for people that leads with the answer', () => {
+  const r = run('explain', SAMPLE);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Spike 2008-03-08 03:\d\d-03:\d\d on 10\.2\.3\.102, [\d.]+ GiB: 3 FTP uploads by xxx@xxx\.com from 192\.168\.134\.56 \(confidence 0\.\d+\); [\d.]+% unexplained/);
+  assert.match(r.stdout, /xxx\.com_2008\.03\.08_03-21-02\.001/);
+  assert.match(r.stdout, /unexplained .*192\.168\.200\.77:4105 <\?> 10\.2\.3\.102:38327/s);
+  assert.equal(r.stderr, '', 'nothing on stderr when all lines were read');
+});
+
+test('time-only argus rows take their date from the ftpd log and --year', (t) => {
+  const dir = scratch(t);
+  // The story's four flows on top of three hours of web traffic, so the spike has a baseline.
+  const rows = readFileSync(fixture('flows', 'story-squashed.txt'), 'utf8').trimEnd().split('\n');
+  for (let s = 2 * 3600; s < 5 * 3600; s += 10) {
+    const clock = (t: number) => new Date(t * 1000).toISOString().slice(11, 19) + '.000000';
+    rows.push(`${clock(s)}  ${clock(s + 2)}  e  6  192.168.134.21.${30000 + (s % 30000)} -> 10.2.3.102.80  40  ${40000 + (s % 7) * 1000} FIN 0 0 0`);
+  }
+  writeFileSync(path.join(dir, 'flows.txt'), rows.join('\n') + '\n');
+  writeFileSync(
+    path.join(dir, 'messages'),
+    [
+      'Mar  8 03:33:10 server ftpd: (xxx@xxx.com@192.168.134.56) [NOTICE] /home/xxx/public_html/mm//xxx.com_2008.03.08_03-31-02 uploaded  (207309250 bytes, 2444.40KB/sec)',
+      'Mar  8 03:33:42 server ftpd: (xxx@xxx.com@192.168.134.56) [NOTICE] /home/xxx/backup//xxx.com_2008.03.08_03-21-02 uploaded  (891289600 bytes, 2428.22KB/sec)',
+      'Mar  8 03:37:39 server ftpd: (xxx@xxx.com@192.168.134.56) [NOTICE] /home/xxx/backup//xxx.com_2008.03.08_03-21-02.001 uploaded  (514473734 bytes, 2121.01KB/sec)',
+    ].join('\n') + '\n',
+  );
+  const r = run('explain', dir, '--json', '--year', '2008');
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { spikes: JsonSpike[]; inputs: { file: string; notes: string[] }[] };
+  const all = report.spikes.flatMap((s) => s.explanations);
+  assert.equal(all.length, 3);
+  assert.ok(all.every((e) => e.flows[0].src === '192.168.134.56'));
+  assert.ok(report.inputs.find((i) => i.file.endsWith('flows.txt'))!.notes.some((n) => /date 2008-03-08/.test(n)));
+});
+
+test('pure-ftpd lines deep inside a mixed /var/log/messages are still read as FTP', (t) => {
+  const dir = scratch(t);
+  const noise = Array.from({ length: 80 }, (_, i) => `Mar  7 0${i % 10}:1${i % 6}:0${i % 10} server sshd[${900 + i}]: Connection closed by 10.2.3.40 port ${40000 + i}`);
+  const ftp = readFileSync(path.join(SAMPLE, 'messages'), 'utf8').split('\n').filter((l) => / ftpd: .* uploaded /.test(l));
+  const messages = path.join(dir, 'messages');
+  writeFileSync(messages, [...noise, ...ftp].join('\n') + '\n');
+  const r = run('explain', path.join(SAMPLE, 'argus.txt'), messages, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { spikes: JsonSpike[]; inputs: { file: string; format: string }[] };
+  assert.equal(report.inputs.find((i) => i.file === messages)!.format, 'syslog');
+  assert.deepEqual(report.spikes.map((s) => s.explanations.length), [3, 3]);
+});
+
+test('user errors: one clear line, exit 2, no stack trace', (t) => {
+  const dir = scratch(t);
+  const cases: [string[], RegExp][] = [
+    [['explain', path.join(dir, 'missing.txt')], /missing\.txt: no such file or directory/],
+    [['explain'], /missing required argument/],
+    [['explain', SAMPLE, '--jsn'], /unknown option '--jsn'[\s\S]*--json/],
+    [['explian', SAMPLE], /unknown command 'explian'[\s\S]*explain/],
+    [['explain', SAMPLE, '--tz', 'Mars/Olympus'], /unknown time zone 'Mars\/Olympus'/],
+    [['explain', SAMPLE, '--bin', 'often'], /--bin 'often'/],
+  ];
+  writeFileSync(path.join(dir, 'empty.log'), '');
+  cases.push([['explain', path.join(dir, 'empty.log')], /empty\.log: empty file/]);
+  writeFileSync(path.join(dir, 'photo.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]));
+  cases.push([['explain', path.join(dir, 'photo.jpg')], /photo\.jpg: unknown format \(tried argus-text/]);
+  mkdirSync(path.join(dir, 'nothing'));
+  writeFileSync(path.join(dir, 'nothing', 'notes.bin'), Buffer.from([0, 1, 2, 3]));
+  cases.push([['explain', path.join(dir, 'nothing')], /no readable inputs/]);
+  copyFileSync(fixture('flows', 'story-rasort.txt'), path.join(dir, 'undated.txt'));
+  cases.push([['explain', path.join(dir, 'undated.txt')], /undated\.txt: stamps have a time of day but no date[\s\S]*--date/]);
+  for (const [args, message] of cases) {
+    const r = run(...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('a rule file error names file, line and column with a caret', (t) => {
+  const dir = scratch(t);
+  const rule = path.join(dir, 'bad.rule');
+  writeFileSync(rule, 'rule broken {\n  title "x"\n  flow: bytes > 10QB\n  explain "y"\n}\n');
+  const r = run('explain', SAMPLE, '--rules', rule);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /bad\.rule:3:\d+: /);
+  assert.match(r.stderr, /\n\s+flow: bytes > 10QB\n\s+\^/);
+});
+
+test('unreadable lines are counted per file on stderr, the run goes on', (t) => {
+  const dir = scratch(t);
+  copyFileSync(fixture('flows', 'story-rasort.txt'), path.join(dir, 'flows.txt'));
+  writeFileSync(path.join(dir, 'flows.txt'), 'garbage\n', { flag: 'a' });
+  const r = run('explain', path.join(dir, 'flows.txt'), '--date', '2008-03-08', '--json');
+  assert.ok(r.code === 0 || r.code === 1);
+  assert.match(r.stderr, /skipped 1 line in .*flows\.txt, first at line 6/);
+  const report = JSON.parse(r.stdout) as { inputs: { skipped: number; firstSkipped: { line: number } }[] };
+  assert.equal(report.inputs[0].skipped, 1);
+  assert.equal(report.inputs[0].firstSkipped.line, 6);
+});
