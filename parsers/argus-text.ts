@@ -141,8 +141,14 @@ function cellsByCount(header: Header, line: string): string[] | undefined {
 
 const NUMERIC = ['TotPkts', 'TotBytes', 'SrcPkts', 'DstPkts', 'SrcBytes', 'DstBytes'];
 
+/** Columns argus may leave blank: no flags, no ports for protocols without them. */
+const MAY_BE_EMPTY = new Set(['Flgs', 'Sport', 'Dport']);
+
+/** A row whose cells do not all fit their columns was cut by the wrong positions. */
 function rowLooksRight(header: Header, cells: string[]): boolean {
-  for (const label of REQUIRED) if (!cells[header.index.get(label)!]) return false;
+  // Management records (proto `man`) leave Dir and more blank; they are skipped anyway.
+  if (cells[header.index.get('Proto')!] === 'man') return true;
+  for (let i = 0; i < cells.length; i++) if (cells[i] === '' && !MAY_BE_EMPTY.has(header.columns[i].label)) return false;
   for (const label of NUMERIC) {
     const i = header.index.get(label);
     if (i !== undefined && cells[i] !== '' && !/^\d+\*?$/.test(cells[i])) return false;

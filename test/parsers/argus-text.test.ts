@@ -142,8 +142,26 @@ test('bad rows are reported with their line, good rows kept', async (t) => {
   writeFileSync(file, lines.join('\n') + '\n');
   const items = await parseFile(argusText, file, MAR8 as never);
   const issues = items.filter((i): i is ParseIssue => i.kind === 'issue');
+  assert.deepEqual(issues.map((i) => i.reason), ['columns do not match the header', "TotPkts '250121*' is cut short (widen the column with -s)"]);
   assert.deepEqual(issues.map((i) => i.line), [3, 7]);
   assert.equal(items.filter((i) => i.kind === 'flow').length, 4);
+});
+
+test('an empty Flgs column (flows argus saw without an encapsulation) parses by position', async (t) => {
+  const { writeFileSync, mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'flowlink-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const lines = readFileSync(fixture('flows', 'story-rasort.txt'), 'utf8').trimEnd().split('\n');
+  const file = join(dir, 'noflags.txt');
+  writeFileSync(file, [lines[0], lines[1].replace('e sD', '    ')].join('\n') + '\n');
+  const items = await parseFile(argusText, file, MAR8 as never);
+  assert.equal(items.length, 1);
+  const f = items[0] as FlowRecord;
+  assert.equal(f.flags, '');
+  assert.equal(f.proto, 6);
+  assert.equal(f.bytes, 1031277512);
 });
 
 test('detects its own samples and not syslog', () => {
