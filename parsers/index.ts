@@ -6,6 +6,11 @@ import { argusText } from './argus-text.js';
 import { zeekConn } from './zeek-conn.js';
 import { nfdump } from './nfdump.js';
 import { pureFtpdParser } from './pure-ftpd.js';
+import { vsftpdParser } from './vsftpd.js';
+import { xferlogParser } from './xferlog.js';
+import { postfixParser } from './postfix.js';
+import { sendmailParser } from './sendmail.js';
+import { accessLogParser } from './access-log.js';
 import { syslogParser } from './syslog.js';
 
 export const parsers: Parser[] = [
@@ -13,6 +18,11 @@ export const parsers: Parser[] = [
   zeekConn,
   nfdump,
   pureFtpdParser,
+  vsftpdParser,
+  xferlogParser,
+  postfixParser,
+  sendmailParser,
+  accessLogParser,
   syslogParser,
   pcapParser,
 ];

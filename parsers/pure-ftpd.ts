@@ -22,7 +22,7 @@ import type { FieldValue, LogEvent } from '../src/event.js';
 import type { Parser } from './parser.js';
 import { readSyslogLines, syslogTimeCompleteness } from './syslog.js';
 import { splitSyslogLine, type SyslogHeader } from './syslog-header.js';
-import { interpretKnownPrograms } from './syslog-programs.js';
+import { createProgramAssembler, interpretKnownPrograms } from './syslog-programs.js';
 
 export interface PureFtpdMessage {
   action?: string;
@@ -158,6 +158,7 @@ export const pureFtpdParser: Parser = {
   parse(input, time) {
     return readSyslogLines(input, time, {
       interpret: interpretKnownPrograms,
+      assemble: createProgramAssembler,
       explainUnheaded: (line) =>
         bareMessage(line) !== undefined
           ? 'pure-ftpd message without a syslog time stamp and host (only the message part was logged)'

@@ -16,11 +16,13 @@ import {
   parseClock,
   wallClockToMicros,
   YearResolver,
+  ZonedClock,
   type TimeContext,
   type WallClock,
 } from '../src/time.js';
 
-export type SyslogForm = 'rfc3164' | 'rfc3339' | 'short-iso' | 'iso-local' | 'rfc5424';
+/** `ctime` and `clf` are not syslog: vsftpd.log / xferlog and access-log lines read through the same loop. */
+export type SyslogForm = 'rfc3164' | 'rfc3339' | 'short-iso' | 'iso-local' | 'rfc5424' | 'ctime' | 'clf';
 
 export interface ClockParts {
   hour: number;
@@ -280,6 +282,8 @@ export class SyslogClock {
   private midnights = new Map<string, Micros>();
   /** Latest dated stamp, a year anchor for RFC 3164 lines in a file whose head was all ISO. */
   private lastDated?: Micros;
+  /** Zone-less dated stamps (ISO without offset, vsftpd.log, xferlog): one luxon call per hour. */
+  private zoned?: ZonedClock;
   /** Set when the year of RFC 3164 stamps had to come from `fallbackAnchor` or the file's dated lines. */
   anchorNote?: string;
 
@@ -332,7 +336,8 @@ export class SyslogClock {
   private dated(wall: WallClock, offsetMinutes: number | undefined): Micros {
     let us: Micros;
     if (offsetMinutes === undefined) {
-      us = wallClockToMicros(wall, this.ctx.zone);
+      this.zoned ??= new ZonedClock(this.ctx.zone);
+      us = this.zoned.toMicros(wall);
     } else {
       if (wall.hour > 23 || wall.minute > 59 || wall.second > 60) throw new RangeError(`invalid clock in ${JSON.stringify(wall)}`);
       const key = `${wall.year}-${wall.month}-${wall.day}${offsetMinutes}`;

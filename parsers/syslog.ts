@@ -4,14 +4,33 @@ import type { LogEvent, ParseItem } from '../src/event.js';
 import { TimeContextError } from '../src/errors.js';
 import type { TimeContext } from '../src/time.js';
 import type { InputFile, Parser, TimeCompleteness } from './parser.js';
-import { interpretKnownPrograms } from './syslog-programs.js';
+import { createProgramAssembler, interpretKnownPrograms } from './syslog-programs.js';
 import { isRfc3164Line, repeatCount, splitSyslogLine, SyslogClock, whyNotSyslog, type SyslogHeader } from './syslog-header.js';
 
 /** A service parser's reading of one syslog line: may set service, action and fields on `event`. */
 export type SyslogInterpreter = (header: SyslogHeader, event: LogEvent) => void;
 
+/**
+ * State kept across the lines of one file, for records that span lines (a postfix
+ * message's lines joined by queue id). It sees every finished event in file order and
+ * decides what is emitted: `take` pushes onto `out` the items to yield now (usually the
+ * event itself, possibly joined events before or after it); `flush` pushes what is still
+ * held at the end of the file. It must keep its memory bounded on its own (see mail-queue.ts).
+ * `out` is reused between calls, so the loop allocates nothing per line.
+ */
+export interface SyslogAssembler {
+  take(event: LogEvent, out: ParseItem[]): void;
+  flush(out: ParseItem[]): void;
+}
+
 export interface SyslogReadOptions {
   interpret?: SyslogInterpreter;
+  /** Makes the per-file assembler; absent means every event is emitted as it is. */
+  assemble?: () => SyslogAssembler;
+  /** Splits a line into stamp, tag and message: `splitSyslogLine` unless a format brings its own. */
+  split?: (line: string) => SyslogHeader | undefined;
+  /** Whether lines starting with a TAB continue the line before (syslog); default true. */
+  tabContinuations?: boolean;
   /** A better reason for a line without a header (e.g. a service message logged bare). */
   explainUnheaded?: (line: string) => string | undefined;
 }
@@ -32,43 +51,59 @@ export function genericSyslogEvent(header: SyslogHeader, ts: number, file: strin
  * Reads a syslog file line by line. Lines starting with a TAB continue the line before
  * (macOS syslogd, multi-line messages): they are appended to its message, not reported.
  * Blank lines are skipped. Any other line without a syslog header is a ParseIssue.
+ * Events reach the assembler (when there is one) once their continuation lines are in.
  */
 export async function* readSyslogLines(input: InputFile, time: TimeContext, options: SyslogReadOptions = {}): AsyncIterable<ParseItem> {
   const clock = new SyslogClock(time, { micros: input.mtime.getTime() * 1000, source: "the file's modification time" });
   const file = input.path;
+  const split = options.split ?? splitSyslogLine;
+  const tabs = options.tabContinuations ?? true;
+  const assembler = options.assemble?.();
+  const out: ParseItem[] = [];
   let pending: LogEvent | undefined;
   let lineNo = 0;
   for await (const raw of input.lines()) {
     lineNo++;
-    if (raw.charCodeAt(0) === 9 /* TAB */ && pending) {
+    if (tabs && raw.charCodeAt(0) === 9 /* TAB */ && pending) {
       pending.message += '\n' + raw.trim();
       pending.origin.raw += '\n' + raw;
       continue;
     }
     if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
-    const header = splitSyslogLine(raw);
+    const header = split(raw);
+    let issue: string | undefined;
+    let ts = 0;
     if (!header) {
-      if (pending) yield pending;
+      issue = options.explainUnheaded?.(raw) ?? whyNotSyslog(raw);
+    } else {
+      try {
+        ts = clock.toMicros(header.stamp);
+      } catch (error) {
+        if (error instanceof TimeContextError) throw error;
+        issue = `invalid date '${header.stamp.text}'`;
+      }
+    }
+    if (pending) {
+      if (assembler) {
+        assembler.take(pending, out);
+        for (const item of out) yield item;
+        out.length = 0;
+      } else yield pending;
       pending = undefined;
-      yield { kind: 'issue', file, line: lineNo, reason: options.explainUnheaded?.(raw) ?? whyNotSyslog(raw) };
+    }
+    if (issue !== undefined) {
+      yield { kind: 'issue', file, line: lineNo, reason: issue };
       continue;
     }
-    let ts: number;
-    try {
-      ts = clock.toMicros(header.stamp);
-    } catch (error) {
-      if (error instanceof TimeContextError) throw error;
-      if (pending) yield pending;
-      pending = undefined;
-      yield { kind: 'issue', file, line: lineNo, reason: `invalid date '${header.stamp.text}'` };
-      continue;
-    }
-    const event = genericSyslogEvent(header, ts, file, lineNo, raw);
-    options.interpret?.(header, event);
-    if (pending) yield pending;
-    pending = event;
+    pending = genericSyslogEvent(header!, ts, file, lineNo, raw);
+    options.interpret?.(header!, pending);
   }
-  if (pending) yield pending;
+  if (pending) {
+    if (assembler) assembler.take(pending, out);
+    else out.push(pending);
+  }
+  assembler?.flush(out);
+  for (const item of out) yield item;
   if (clock.anchorNote) yield { kind: 'note', file, message: clock.anchorNote };
 }
 
@@ -114,6 +149,6 @@ export const syslogParser: Parser = {
   },
   timeCompleteness: syslogTimeCompleteness,
   parse(input, time) {
-    return readSyslogLines(input, time, { interpret: interpretKnownPrograms });
+    return readSyslogLines(input, time, { interpret: interpretKnownPrograms, assemble: createProgramAssembler });
   },
 };

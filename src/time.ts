@@ -170,3 +170,55 @@ export function parseDateOption(text: string): LocalDate {
   }
   return { year: dt.year, month: dt.month, day: dt.day };
 }
+
+// ---- Stamps with the year written (vsftpd.log, xferlog) and with a written offset (access logs) ----
+
+const CTIME_RE = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{1,2}:\d{2}:\d{2}) (\d{4})(?= |$)/;
+
+/**
+ * C `ctime()` form `Tue Dec  1 20:12:13 2026` (vsftpd.log, xferlog), day space-padded or
+ * not, as pure-ftpd's xferlog writes `Dec 01`. The weekday is not checked: hand-edited
+ * logs get it wrong and the date says enough. `length` is the stamp's length in `text`.
+ */
+export function parseCtime(text: string): { wall: WallClock; length: number } | undefined {
+  const m = CTIME_RE.exec(text);
+  if (!m) return undefined;
+  const month = monthNumber(m[1]);
+  const clock = parseClock(m[3]);
+  const day = Number(m[2]);
+  if (month === undefined || !clock || day < 1 || day > 31) return undefined;
+  return { wall: { year: Number(m[4]), month, day, ...clock }, length: m[0].length };
+}
+
+/**
+ * Zone-less wall clocks in one zone to UTC: one luxon call per local hour, arithmetic
+ * inside an hour whose clock runs evenly; hours broken by a DST change go through luxon
+ * line by line, so results always equal `wallClockToMicros`. A time in a DST gap (New York
+ * 2008-03-09 02:30) and the repeated hour (2008-11-02 01:30) get luxon's choice: a gap
+ * time moves forward by the gap (02:30 -> 03:30 EDT = 07:30Z), a repeated time takes the
+ * offset in force after the change (01:30 -> 01:30 EST = 06:30Z, the second pass). Lines
+ * written during the first pass of a repeated hour therefore land an hour late (and the
+ * timeline has no lines for 05:00-05:59Z); a stamp without an offset cannot say which pass
+ * it was. test/parsers/xferlog.test.ts pins this down.
+ */
+export class ZonedClock {
+  private hourKey = '';
+  private hourBase: Micros = 0;
+  private hourEven = false;
+
+  constructor(readonly zone: string) {}
+
+  toMicros(t: WallClock): Micros {
+    if (t.minute > 59 || t.second > 59) return wallClockToMicros(t, this.zone);
+    const key = `${t.year}-${t.month}-${t.day}-${t.hour}`;
+    if (key !== this.hourKey) {
+      const base = wallClockToMicros({ ...t, minute: 0, second: 0, micro: 0 }, this.zone);
+      const last = wallClockToMicros({ ...t, minute: 59, second: 59, micro: 0 }, this.zone);
+      this.hourKey = key;
+      this.hourBase = base;
+      this.hourEven = last - base === 3599 * MICROS_PER_SECOND;
+    }
+    if (!this.hourEven) return wallClockToMicros(t, this.zone);
+    return this.hourBase + (t.minute * 60 + t.second) * MICROS_PER_SECOND + t.micro;
+  }
+}

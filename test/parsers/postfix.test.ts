@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { LogEvent, ParseIssue, ParseItem, ParseNote } from '../../src/event.js';
+import { headLines, openInput } from '../../src/input.js';
+import type { TimeContext } from '../../src/time.js';
+import { detectFormat } from '../../parsers/index.js';
+import { parseKeyValues, parsePostfixMessage, postfixDaemon, postfixParser } from '../../parsers/postfix.js';
+import { pureFtpdParser } from '../../parsers/pure-ftpd.js';
+import { syslogParser } from '../../parsers/syslog.js';
+import { fixture, iso, parseFile } from '../helpers.js';
+
+const logs = (items: ParseItem[]) => items.filter((i): i is LogEvent => i.kind === 'log');
+const issues = (items: ParseItem[]) => items.filter((i): i is ParseIssue => i.kind === 'issue');
+const notes = (items: ParseItem[]) => items.filter((i): i is ParseNote => i.kind === 'note');
+const deliveries = (items: ParseItem[]) => logs(items).filter((e) => e.action === 'delivery');
+const Y2011: TimeContext = { zone: 'UTC', year: 2011 };
+const read = (name: string, time: TimeContext = Y2011) => parseFile(postfixParser, fixture('logs', name), time);
+
+describe('postfix: messages joined by queue id (look-alike transactions)', () => {
+  it('every line is an event, plus one delivery per message, each after its last line', async () => {
+    const items = await read('postfix-transactions.log');
+    assert.equal(issues(items).length, 0);
+    const events = logs(items);
+    assert.equal(events.filter((e) => e.action !== 'delivery').length, 29);
+    assert.deepEqual(deliveries(items).map((e) => e.fields.queue_id), ['2BD192839B', 'AA10A2839B', '3372E982BC', '09ABB982BE', '44JCRG5tYPzCqt2']);
+    // The delivery follows the line that ended it (removed) in the output.
+    const i = events.findIndex((e) => e.action === 'delivery');
+    assert.deepEqual([events[i - 1].action, events[i - 1].origin.line], ['removed', 8]);
+  });
+
+  it('an incoming message: client, sender, size, recipient, relay, status, message-id, lines', async () => {
+    const [d] = deliveries(await read('postfix-transactions.log'));
+    assert.deepEqual(d.fields, {
+      queue_id: '2BD192839B',
+      client: '198.51.100.55',
+      client_host: 'mail1.example.net',
+      message_id: 'D4887A5E-DEAC-45CE@example.net',
+      from: 'support@example.net',
+      size: 1156,
+      nrcpt: 1,
+      to: 'alice@example.org',
+      bytes: 1156,
+      status: 'sent',
+      relay: 'mx.example.org[private/dovecot-lmtp]',
+      delay: 0.09,
+      lines: '2,3,4,7,8',
+    });
+    assert.equal(iso(d.ts), '2011-03-22T18:18:15.000Z');
+    assert.deepEqual([d.service, d.host, d.origin.line], ['mail', 'mx', 2]);
+    assert.match(d.origin.raw, /2BD192839B: client=/);
+  });
+
+  it('two recipients, one deferred: comma-joined, cut off as incomplete when the queue id goes idle', async () => {
+    const items = await read('postfix-transactions.log');
+    const d = deliveries(items)[1];
+    assert.deepEqual(
+      [d.fields.to, d.fields.status, d.fields.relay_ip, d.fields.delay, d.fields.user, d.fields.size, d.fields.relayed_as, d.fields.incomplete, d.fields.lines],
+      ['support@example.net,bob@example.com', 'sent,deferred', '198.51.100.55,203.0.113.7', 15, 'alice@example.org', 48200311, 'C4232266C9', 1, '10,11,12,13,14'],
+    );
+    // Its last line's time, emitted when the log clock passed an hour of idleness (line 17, May 11).
+    assert.equal(iso(d.ts), '2011-03-22T18:20:44.000Z');
+    const events = logs(items);
+    assert.equal(events[events.indexOf(d) + 1].origin.line, 17);
+    assert.deepEqual(notes(items).map((n) => n.message.slice(0, 47)), ["2 postfix messages had no 'removed' line (cut o"]);
+  });
+
+  it('a bounce: the notification names the old queue id, and each names the other', async () => {
+    const [, , old, bounce, late] = deliveries(await read('postfix-transactions.log'));
+    assert.deepEqual([old.fields.status, old.fields.bounce_id, old.fields.lines], ['bounced', '09ABB982BE', '17,18,19,20,23,24']);
+    assert.deepEqual([bounce.fields.from, bounce.fields.bounce_of, bounce.fields.status, bounce.fields.relay_ip], ['', '3372E982BC', 'sent', '198.51.100.27']);
+    // Long queue ids, `relay=none`, and the end of the file cutting a message off.
+    assert.deepEqual([late.fields.queue_id, late.fields.status, late.fields.incomplete, late.fields.client], ['44JCRG5tYPzCqt2', 'deferred', 1, '192.0.2.80']);
+  });
+
+  it('per-line actions and fields', async () => {
+    const events = logs(await read('postfix-transactions.log')).filter((e) => e.action !== 'delivery');
+    assert.deepEqual(events.slice(0, 8).map((e) => e.action ?? '-'), ['connect', 'accepted', 'cleanup', 'queued', 'disconnect', '-', 'sent', 'removed']);
+    assert.equal(events[5].service, 'syslog');
+    const reject = events[14];
+    assert.deepEqual([reject.action, reject.program, reject.fields.client, reject.fields.from, reject.fields.to, reject.fields.queue_id], ['reject', 'postfix-submission/smtpd', '192.0.2.66', 'spam@example.com', 'x@example.org', undefined]);
+    assert.match(String(reject.fields.reason), /^554 5.7.1 .*Relay access denied$/);
+    assert.deepEqual([events[15].action, events[15].fields.client], ['login-failed', '192.0.2.66']);
+    // Line events carry no bytes: only deliveries are summed.
+    assert.ok(events.every((e) => e.fields.bytes === undefined));
+  });
+
+  it('the idle cut-off keeps memory bounded: 20 000 messages without removed lines are emitted as they go idle', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-postfix-'));
+    const file = path.join(dir, 'maillog');
+    const lines: string[] = [];
+    for (let k = 0; k < 20000; k++) {
+      const qid = (0x100000 + k).toString(16).toUpperCase();
+      const t = k * 10; // one message every 10 s
+      const hh = String(Math.floor(t / 3600) % 24).padStart(2, '0');
+      const mm = String(Math.floor(t / 60) % 60).padStart(2, '0');
+      const ss = String(t % 60).padStart(2, '0');
+      const day = String(1 + Math.floor(t / 86400)).padStart(2, ' ');
+      lines.push(`Jan ${day} ${hh}:${mm}:${ss} mx postfix/qmgr[1]: ${qid}: from=<a@example.org>, size=10, nrcpt=1 (queue active)`);
+    }
+    await fs.writeFile(file, lines.join('\n') + '\n');
+    const items = await parseFile(postfixParser, file, Y2011);
+    const ds = deliveries(items);
+    assert.equal(ds.length, 20000);
+    assert.ok(ds.every((d) => d.fields.incomplete === 1));
+    // Emitted an hour (360 messages) after their line, not all at the end.
+    const firstDelivery = items.findIndex((i) => i.kind === 'log' && i.action === 'delivery');
+    assert.ok(firstDelivery > 300 && firstDelivery < 400, String(firstDelivery));
+    await fs.rm(dir, { recursive: true });
+  });
+});
+
+describe('postfix: real lines (crowdsec, MIT)', () => {
+  it('crowdsec-postfix-mixed-ts.log: rejects and warnings, mixed stamps, no delivery, no issues', async () => {
+    const items = await read('crowdsec-postfix-mixed-ts.log', { zone: 'UTC', anchor: Date.UTC(2024, 8, 1) * 1000 });
+    assert.equal(issues(items).length, 0);
+    const events = logs(items);
+    assert.equal(events.length, 7);
+    assert.ok(events.every((e) => e.service === 'mail'));
+    assert.deepEqual(events.map((e) => e.action ?? '-'), ['login-failed', 'reject', 'reject', 'reject', 'reject', '-', '-']);
+    assert.ok(events.every((e) => e.fields.client === '192.168.1.1' && e.fields.queue_id === undefined));
+    assert.deepEqual([events[2].fields.from, events[2].fields.helo], ['spammer@domain.tld', 'WIN-9QL4SDRB93L']);
+    assert.equal(events[6].fields.client_host, 'not.stretchoid.com');
+    assert.equal(notes(items).length, 0);
+  });
+});
+
+describe('postfix: pieces', () => {
+  it('finds the daemon of instance tags', () => {
+    assert.deepEqual(
+      ['postfix/smtpd', 'postfix-submission/smtpd', 'postfix-smo/submission/smtpd', 'postfix/smtp-25/smtpd', 'postfix/qmgr', 'postfixadmin', 'sm-mta'].map(postfixDaemon),
+      ['smtpd', 'smtpd', 'smtpd', 'smtpd', 'qmgr', undefined, undefined],
+    );
+  });
+
+  it('parses key=value lists with <> values and a trailing comment', () => {
+    assert.deepEqual(parseKeyValues('from=<a, b@x>, size=12, nrcpt=1 (queue active)'), { values: { from: 'a, b@x', size: '12', nrcpt: '1' }, comment: 'queue active' });
+    assert.deepEqual(parseKeyValues('from=<>, status=expired, returned to sender').values, { from: '', status: 'expired' });
+  });
+
+  it('does not take words for queue ids', () => {
+    assert.equal(parsePostfixMessage('smtpd', 'warning: hostname x does not resolve').fields.queue_id, undefined);
+    assert.equal(parsePostfixMessage('smtpd', 'improper command pipelining after DATA from unknown[192.0.2.1]:').fields.client, '192.0.2.1');
+    assert.equal(parsePostfixMessage('pickup', 'ABCDEF1234: uid=0 from=<root>').action, 'pickup');
+    assert.equal(parsePostfixMessage('qmgr', 'ABCDEF1234: from=<a@b>, status=expired, returned to sender').action, 'expired');
+  });
+
+  it('wins detection over generic syslog; the syslog and pure-ftpd readers join postfix too', async () => {
+    for (const name of ['postfix-transactions.log', 'crowdsec-postfix-mixed-ts.log']) {
+      const input = await openInput(fixture('logs', name));
+      assert.equal(detectFormat(input.head, headLines(input.head))?.parser.name, 'postfix', name);
+    }
+    for (const parser of [syslogParser, pureFtpdParser]) {
+      const items = await parseFile(parser, fixture('logs', 'postfix-transactions.log'), Y2011);
+      assert.equal(deliveries(items).length, 5, parser.name);
+    }
+  });
+});
