@@ -1,0 +1,411 @@
+// Incremental ingest: each input file is known by its identity (device, inode and a
+// fingerprint of its first 4 KiB), not its name, and by how far it has been read. A file that
+// grew is read from there, a rotated one keeps its rows, an unchanged one is skipped.
+//
+// Crash safety: rows go in by batches, each one transaction, with the file's progress. A file
+// stays in state 'reading' until its last batch; the byte offset and line it was read to only
+// move in that last transaction. Parsers hold records across lines (a syslog line waits for
+// its continuation lines, argus merges status records), so the only safe restart point for an
+// interrupted file is the start of its segment: the next ingest reads the segment again, and
+// UNIQUE(input_id, line) drops what was already committed. Nothing is stored twice or lost.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename } from 'node:path';
+import type { FlowRecord, LogEvent, Micros, ParseIssue } from '../event.js';
+import { InputError, TimeContextError, UnknownFormatError } from '../errors.js';
+import { expandInputs, headLines, openInput } from '../input.js';
+import type { Dataset, ReadOptions } from '../sources/read-inputs.js';
+import { formatClock, microsToLocalDate, type TimeContext } from '../time.js';
+import { detectFormat, parsers } from '../../parsers/index.js';
+import type { Parser, TimeCompleteness } from '../../parsers/parser.js';
+import { storeErrorFrom, type Store } from './db.js';
+import { storedSpan } from './queries.js';
+import { ResumableInput, START, type ResumePoint } from './resumable-input.js';
+import { RowWriter } from './rows.js';
+
+export const FINGERPRINT_BYTES = 4096;
+export const DEFAULT_BATCH = 20_000;
+
+export interface IngestOptions extends ReadOptions {
+  /** Records per transaction. */
+  batchSize?: number;
+  /** Called after each committed batch (progress; tests use it to pace a crash). */
+  onBatch?: (file: string, lineReached: number) => void;
+}
+
+/**
+ * new: first seen; grown: read on from where it stopped; resumed: an interrupted ingest
+ * finished; rotated: known content under a new name (read on if it grew); unchanged: skipped;
+ * replaced: a binary input that changed, read again whole; duplicate: the same file twice.
+ */
+export type IngestOutcome = 'new' | 'grown' | 'resumed' | 'rotated' | 'unchanged' | 'replaced' | 'duplicate';
+
+export interface IngestedFile {
+  path: string;
+  format: string;
+  inputId: number;
+  outcome: IngestOutcome;
+  /** The name it had in the store before, when it was renamed (rotated). */
+  previousPath?: string;
+  /** Flows or events newly stored. */
+  stored: number;
+  /** Skipped lines newly stored. */
+  skipped: number;
+  notes: string[];
+}
+
+export interface IngestReport {
+  files: IngestedFile[];
+  /** Files in a folder no parser claims, and empty files. */
+  ignored: Dataset['ignored'];
+  stored: number;
+  skipped: number;
+  seconds: number;
+  rowsPerSecond: number;
+}
+
+interface InputRow {
+  id: number;
+  path: string;
+  format: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtime_ms: number;
+  fingerprint: string;
+  fingerprint_len: number;
+  compressed: number;
+  read_mode: 'lines' | 'stream';
+  consumed_bytes: number;
+  consumed_lines: number;
+  prelude_lines: number;
+  state: 'reading' | 'complete';
+  segment_start_bytes: number;
+  segment_start_lines: number;
+  time_context: string;
+  notes: string;
+}
+
+interface Candidate {
+  path: string;
+  dev: bigint;
+  ino: bigint;
+  size: number;
+  mtimeMs: number;
+  mtime: Date;
+  head: Buffer;
+  compressed: boolean;
+  parser: Parser;
+  completeness: TimeCompleteness;
+}
+
+type Plan =
+  | { kind: 'skip'; outcome: 'unchanged' | 'rotated' | 'duplicate'; row?: InputRow }
+  | { kind: 'read'; outcome: IngestOutcome; row?: InputRow; from: ResumePoint; deleteFromLine?: number };
+
+export function fingerprintOf(head: Buffer, length = Math.min(head.length, FINGERPRINT_BYTES)): string {
+  return createHash('sha256').update(head.subarray(0, length)).digest('hex');
+}
+
+const isGzip = (b: Buffer): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+/** 64-bit inode and device numbers, as SQLite's signed INTEGER holds them. */
+const int64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+async function candidateFor(file: string, explicit: boolean, ignored: Dataset['ignored']): Promise<Candidate | undefined> {
+  let input;
+  let st;
+  let raw: Buffer;
+  try {
+    st = await fs.stat(file, { bigint: true });
+    input = await openInput(file);
+    const fh = await fs.open(file, 'r');
+    try {
+      raw = Buffer.alloc(2);
+      await fh.read(raw, 0, 2, 0);
+    } finally {
+      await fh.close();
+    }
+  } catch (error) {
+    throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (input.head.length === 0) {
+    // A log just rotated is empty; not an error for ingest, which is run again and again.
+    ignored.push({ file, reason: 'empty file' });
+    return undefined;
+  }
+  const lines = headLines(input.head);
+  const found = detectFormat(input.head, lines);
+  if (!found) {
+    if (explicit) throw new UnknownFormatError(file, parsers.map((p) => p.name));
+    ignored.push({ file, reason: 'unknown format' });
+    return undefined;
+  }
+  return {
+    path: file,
+    dev: int64(st.dev),
+    ino: int64(st.ino),
+    size: Number(st.size),
+    mtimeMs: Number(st.mtimeMs),
+    mtime: input.mtime,
+    head: input.head,
+    compressed: isGzip(raw),
+    parser: found.parser,
+    completeness: found.parser.timeCompleteness(lines),
+  };
+}
+
+/** The stored input this file is, if any: same inode first, then same first bytes (a copy or a compressed rotation). */
+function storedIdentity(db: Store, c: Candidate, claimed: Set<number>): { row?: InputRow; claimedBy?: number } {
+  const lengths = db.prepare('SELECT DISTINCT fingerprint_len FROM inputs').pluck().all() as number[];
+  const matches: InputRow[] = [];
+  const byPrint = db.prepare('SELECT * FROM inputs WHERE fingerprint = ? AND fingerprint_len = ? ORDER BY id DESC');
+  for (const len of lengths) {
+    if (len > c.head.length) continue;
+    matches.push(...(byPrint.all(fingerprintOf(c.head, len), len) as InputRow[]));
+  }
+  const continues = (r: InputRow): boolean => c.compressed || r.compressed === 1 || c.size >= r.consumed_bytes || r.read_mode === 'stream';
+  const sameInode = (r: InputRow): boolean => BigInt(r.dev) === c.dev && BigInt(r.ino) === c.ino;
+  const usable = matches.filter(continues).sort((a, b) => Number(sameInode(b)) - Number(sameInode(a)));
+  const free = usable.find((r) => !claimed.has(r.id));
+  if (free) return { row: free };
+  return usable.length > 0 ? { claimedBy: usable[0].id } : {};
+}
+
+function planFor(c: Candidate, row: InputRow | undefined): Plan {
+  if (!row) return { kind: 'read', outcome: 'new', from: START };
+  const renamed = row.path !== c.path;
+  const unchanged = row.state === 'complete' && row.size === c.size && row.mtime_ms === c.mtimeMs;
+  if (row.read_mode === 'stream') {
+    if (unchanged) return { kind: 'skip', outcome: renamed ? 'rotated' : 'unchanged', row };
+    return { kind: 'read', outcome: row.state === 'reading' ? 'resumed' : 'replaced', row, from: START, deleteFromLine: 0 };
+  }
+  if (row.state === 'reading') {
+    // The interrupted segment is read again from its start; committed rows are ignored by constraint.
+    return { kind: 'read', outcome: 'resumed', row, from: { bytes: row.segment_start_bytes, lines: row.segment_start_lines, prelude: row.prelude_lines } };
+  }
+  if (unchanged) return { kind: 'skip', outcome: renamed ? 'rotated' : 'unchanged', row };
+  // Rows past the consumed lines came from a last line without its newline: it is read again whole.
+  return {
+    kind: 'read',
+    outcome: renamed ? 'rotated' : 'grown',
+    row,
+    from: { bytes: row.consumed_bytes, lines: row.consumed_lines, prelude: row.prelude_lines },
+    deleteFromLine: row.consumed_lines + 1,
+  };
+}
+
+function zoneOf(file: string, options: ReadOptions): string {
+  return options.zoneFor?.get(file) ?? options.zoneFor?.get(basename(file)) ?? options.zone;
+}
+
+function fmtDate(d: { year: number; month: number; day: number }): string {
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+interface Span {
+  min: Micros;
+  max: Micros;
+}
+
+/**
+ * The time context of a segment. A new file is dated like `readInputs` does (other inputs'
+ * span, here including what the store holds); a file read on continues from its own last
+ * stamp, so a log that grew past New Year or midnight keeps counting forward.
+ */
+function timeContextFor(db: Store, c: Candidate, plan: Plan & { kind: 'read' }, options: ReadOptions, span: Span): { time: TimeContext; notes: string[] } {
+  if (plan.outcome === 'resumed' && plan.row) return { time: JSON.parse(plan.row.time_context) as TimeContext, notes: [] };
+  const zone = zoneOf(c.path, options);
+  const time: TimeContext = { zone, year: options.year, date: options.date };
+  const notes: string[] = [];
+  if (plan.row && plan.from.lines > 0 && c.completeness !== 'full') {
+    const last = db
+      .prepare('SELECT max(x) FROM (SELECT max(ts_us) AS x FROM event_rows WHERE input_id = ? UNION ALL SELECT max(start_us) FROM flow_rows WHERE input_id = ?)')
+      .pluck()
+      .get(plan.row.id, plan.row.id) as number | null;
+    if (last !== null) {
+      if (c.completeness === 'no-year' && time.year === undefined) {
+        time.anchor = last;
+        time.anchorSource = 'the lines read before';
+      }
+      if (c.completeness === 'no-date' && time.date === undefined) {
+        time.date = microsToLocalDate(last, zone);
+        time.dateSource = 'the lines read before';
+      }
+      return { time, notes };
+    }
+  }
+  const haveSpan = span.min <= span.max;
+  if (c.completeness === 'no-year' && time.year === undefined) {
+    if (haveSpan) {
+      time.anchor = Math.round((span.min + span.max) / 2);
+      time.anchorSource = `the other inputs (${formatClock(span.min, zone)} .. ${formatClock(span.max, zone)})`;
+    } else {
+      time.anchor = c.mtime.getTime() * 1000;
+      time.anchorSource = "the file's modification time";
+    }
+    notes.push(`year taken from ${time.anchorSource}`);
+  }
+  if (c.completeness === 'no-date' && time.date === undefined) {
+    if (!haveSpan) {
+      throw new TimeContextError(
+        `${c.path}: stamps have a time of day but no date, and no other input has dates`,
+        'pass --date YYYY-MM-DD (the capture day), or run ra with -u or RA_TIME_FORMAT="%Y/%m/%d %T.%f"',
+      );
+    }
+    time.date = microsToLocalDate(span.min, zone);
+    time.dateSource = 'the other inputs';
+    notes.push(`date ${fmtDate(time.date)} taken from ${time.dateSource}`);
+  }
+  return { time, notes };
+}
+
+const ORDER: TimeCompleteness[] = ['full', 'no-year', 'no-date'];
+
+type Item = FlowRecord | LogEvent | ParseIssue;
+
+/** Reads INPUTS (files or folders) into the store, only what it does not hold yet. */
+export async function ingestInputs(db: Store, args: string[], options: IngestOptions): Promise<IngestReport> {
+  const started = performance.now();
+  const explicit = new Set(args);
+  const files = await expandInputs(args);
+  const ignored: Dataset['ignored'] = [];
+  const candidates: Candidate[] = [];
+  for (const file of files) {
+    const c = await candidateFor(file, explicit.has(file), ignored);
+    if (c) candidates.push(c);
+  }
+  if (candidates.length === 0 && ignored.every((i) => i.reason !== 'empty file')) {
+    throw new InputError(`no readable inputs in ${args.join(', ')}`, 'flowlink reads: ' + parsers.map((p) => p.name).join(', '));
+  }
+  const report: IngestReport = { files: [], ignored, stored: 0, skipped: 0, seconds: 0, rowsPerSecond: 0 };
+  const claimed = new Set<number>();
+  const span = storedSpan(db);
+  const writer = new RowWriter(db);
+  for (const stage of ORDER) {
+    for (const c of candidates.filter((x) => x.completeness === stage)) {
+      const result = await ingestOne(db, writer, c, options, span, claimed);
+      report.files.push(result);
+      report.stored += result.stored;
+      report.skipped += result.skipped;
+    }
+  }
+  report.seconds = (performance.now() - started) / 1000;
+  report.rowsPerSecond = report.seconds > 0 ? Math.round((report.stored + report.skipped) / report.seconds) : 0;
+  return report;
+}
+
+async function ingestOne(db: Store, writer: RowWriter, c: Candidate, options: IngestOptions, span: Span, claimed: Set<number>): Promise<IngestedFile> {
+  const identity = storedIdentity(db, c, claimed);
+  if (identity.claimedBy !== undefined) {
+    const other = db.prepare('SELECT path FROM inputs WHERE id = ?').pluck().get(identity.claimedBy) as string;
+    return { path: c.path, format: c.parser.name, inputId: identity.claimedBy, outcome: 'duplicate', stored: 0, skipped: 0, notes: [`same content as ${other}`] };
+  }
+  const plan = planFor(c, identity.row);
+  const base = { path: c.path, format: c.parser.name, previousPath: plan.row && plan.row.path !== c.path ? plan.row.path : undefined };
+  if (plan.kind === 'skip') {
+    const row = plan.row!;
+    claimed.add(row.id);
+    if (row.path !== c.path) {
+      db.prepare('UPDATE inputs SET path = ?, dev = ?, ino = ? WHERE id = ?').run(c.path, c.dev, c.ino, row.id);
+    }
+    return { ...base, inputId: row.id, outcome: plan.outcome, stored: 0, skipped: 0, notes: [] };
+  }
+  const { time, notes } = timeContextFor(db, c, plan, options, span);
+  options.onInput?.(c.path, c.parser.name);
+  const fingerprintLen = Math.min(c.head.length, FINGERPRINT_BYTES);
+
+  // Segment start: the file is 'reading' from here until its last batch commits.
+  const inputId = db.transaction((): number => {
+    if (!plan.row) {
+      return Number(
+        db
+          .prepare(
+            `INSERT INTO inputs (path, format, dev, ino, size, mtime_ms, fingerprint, fingerprint_len, compressed, state, time_context)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reading', ?)`,
+          )
+          .run(c.path, c.parser.name, c.dev, c.ino, c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.compressed ? 1 : 0, JSON.stringify(time))
+          .lastInsertRowid,
+      );
+    }
+    const id = plan.row.id;
+    if (plan.deleteFromLine !== undefined) {
+      for (const table of ['flow_rows', 'event_rows', 'skipped_lines']) {
+        db.prepare(`DELETE FROM ${table} WHERE input_id = ? AND line >= ?`).run(id, plan.deleteFromLine);
+      }
+    }
+    db.prepare(
+      `UPDATE inputs SET path = ?, dev = ?, ino = ?, compressed = ?, state = 'reading', segment_start_bytes = ?, segment_start_lines = ?,
+         time_context = ? WHERE id = ?`,
+    ).run(c.path, c.dev, c.ino, c.compressed ? 1 : 0, plan.from.bytes, plan.from.lines, JSON.stringify(time), id);
+    return id;
+  }).immediate();
+  claimed.add(inputId);
+
+  const input = new ResumableInput(c.path, c.head, c.mtime, c.compressed, plan.from);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  let stored = 0;
+  let skipped = 0;
+  let firstItemLine = Infinity;
+  const fileNotes = [...notes];
+  let batch: Item[] = [];
+
+  const commit = db.transaction((items: Item[], progress: number) => {
+    for (const item of items) {
+      if (item.kind === 'flow') {
+        if (writer.flowRecord(inputId, item)) stored++;
+        if (item.start < span.min) span.min = item.start;
+        if (item.end > span.max) span.max = item.end;
+      } else if (item.kind === 'log') {
+        if (writer.logEvent(inputId, item)) stored++;
+        if (item.ts < span.min) span.min = item.ts;
+        if (item.ts > span.max) span.max = item.ts;
+      } else if (writer.skippedLine(inputId, item.line, item.reason)) {
+        skipped++;
+      }
+    }
+    db.prepare('UPDATE inputs SET progress_lines = ? WHERE id = ?').run(progress, inputId);
+  });
+  const flush = (): void => {
+    commit.immediate(batch, input.highestLine);
+    batch = [];
+    options.onBatch?.(c.path, input.highestLine);
+  };
+
+  try {
+    for await (const item of c.parser.parse(input, time)) {
+      if (item.kind === 'note') {
+        fileNotes.push(item.message);
+        continue;
+      }
+      const parserLine = item.kind === 'issue' ? item.line : item.origin.line;
+      const line = input.realLine(parserLine);
+      if (line === undefined) continue; // a replayed prelude line: stored by an earlier segment
+      if (item.kind === 'issue') item.line = line;
+      else item.origin.line = line;
+      if (line < firstItemLine) firstItemLine = line;
+      batch.push(item);
+      if (batch.length >= batchSize) flush();
+    }
+  } catch (error) {
+    throw storeErrorFrom(error, db.name);
+  }
+
+  const streamMode = input.usedStream && !input.usedLines;
+  // The header lines before the first record, replayed to the parser when the file is read on.
+  const prelude = plan.from.lines === 0 ? Math.min(firstItemLine - 1, input.consumedLines) : plan.row!.prelude_lines;
+  commit.immediate(batch, input.highestLine);
+  db.transaction(() => {
+    const before = db.prepare('SELECT notes FROM inputs WHERE id = ?').pluck().get(inputId) as string;
+    const allNotes = [...new Set([...(JSON.parse(before) as string[]), ...fileNotes])];
+    db.prepare(
+      `UPDATE inputs SET state = 'complete', read_mode = ?, consumed_bytes = ?, consumed_lines = ?, prelude_lines = ?, size = ?, mtime_ms = ?,
+         fingerprint = ?, fingerprint_len = ?, format = ?, notes = ?, last_ingest = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?`,
+    ).run(
+      streamMode ? 'stream' : 'lines', streamMode ? c.size : input.consumedBytes, streamMode ? 0 : input.consumedLines, prelude,
+      c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.parser.name, JSON.stringify(allNotes), inputId,
+    );
+  }).immediate();
+  options.onBatch?.(c.path, input.highestLine);
+  return { ...base, inputId, outcome: plan.outcome, stored, skipped, notes: fileNotes };
+}

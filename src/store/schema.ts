@@ -1,0 +1,222 @@
+// The case file's schema, written once, and the migrations that bring an older store up to
+// it. Tables hold what was read (inputs, flows, events, skipped lines) and what was concluded
+// (analysis runs, spikes, explanations); the views are the documented surface for `query`
+// (docs/store.md), so common questions need no joins.
+import type Database from 'better-sqlite3';
+
+/** Bump with every migration appended below. */
+export const SCHEMA_VERSION = 1;
+
+/** `iso(x)`: UTC microseconds -> '2008-03-06T22:00:24.083937Z' (SQLite keeps only milliseconds). */
+const iso = (col: string): string =>
+  `(strftime('%Y-%m-%dT%H:%M:%S', ${col} / 1000000, 'unixepoch') || '.' || printf('%06d', ${col} % 1000000) || 'Z')`;
+
+const V1 = `
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per input file, identified by (dev, ino) and a fingerprint of its first bytes,
+-- not by name: a rotated file keeps its row and its path is updated.
+CREATE TABLE inputs (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL,
+  format TEXT NOT NULL,
+  dev INTEGER NOT NULL,
+  ino INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  fingerprint_len INTEGER NOT NULL,
+  compressed INTEGER NOT NULL DEFAULT 0,
+  read_mode TEXT NOT NULL DEFAULT 'lines' CHECK (read_mode IN ('lines', 'stream')),
+  consumed_bytes INTEGER NOT NULL DEFAULT 0,
+  consumed_lines INTEGER NOT NULL DEFAULT 0,
+  prelude_lines INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('reading', 'complete')),
+  segment_start_bytes INTEGER NOT NULL DEFAULT 0,
+  segment_start_lines INTEGER NOT NULL DEFAULT 0,
+  progress_lines INTEGER NOT NULL DEFAULT 0,
+  time_context TEXT NOT NULL,
+  notes TEXT NOT NULL DEFAULT '[]',
+  first_ingest TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  last_ingest TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX inputs_by_inode ON inputs(dev, ino);
+CREATE INDEX inputs_by_fingerprint ON inputs(fingerprint);
+
+CREATE TABLE flow_rows (
+  id INTEGER PRIMARY KEY,
+  input_id INTEGER NOT NULL REFERENCES inputs(id),
+  line INTEGER NOT NULL,
+  flow_id TEXT NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  proto INTEGER NOT NULL,
+  src TEXT NOT NULL,
+  sport INTEGER,
+  dst TEXT NOT NULL,
+  dport INTEGER,
+  dir TEXT,
+  state TEXT,
+  flags TEXT,
+  pkts INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  byte_basis TEXT NOT NULL,
+  src_pkts INTEGER,
+  dst_pkts INTEGER,
+  src_bytes INTEGER,
+  dst_bytes INTEGER,
+  src_payload INTEGER,
+  dst_payload INTEGER,
+  records INTEGER NOT NULL,
+  part_count INTEGER NOT NULL DEFAULT 0,
+  raw TEXT NOT NULL,
+  -- A flow is keyed by the input line (record number) it started on: never stored twice.
+  UNIQUE (input_id, line)
+);
+CREATE INDEX flow_rows_by_start ON flow_rows(start_us);
+CREATE INDEX flow_rows_by_end ON flow_rows(end_us);
+CREATE INDEX flow_rows_by_src ON flow_rows(src);
+CREATE INDEX flow_rows_by_dst ON flow_rows(dst);
+
+CREATE TABLE flow_parts (
+  flow_row INTEGER NOT NULL REFERENCES flow_rows(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  pkts INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (flow_row, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE event_rows (
+  id INTEGER PRIMARY KEY,
+  input_id INTEGER NOT NULL REFERENCES inputs(id),
+  line INTEGER NOT NULL,
+  ts_us INTEGER NOT NULL,
+  service TEXT NOT NULL,
+  action TEXT,
+  host TEXT,
+  program TEXT,
+  pid INTEGER,
+  fields TEXT,
+  message TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  UNIQUE (input_id, line)
+);
+CREATE INDEX event_rows_by_ts ON event_rows(ts_us);
+CREATE INDEX event_rows_by_service ON event_rows(service, ts_us);
+
+CREATE TABLE skipped_lines (
+  input_id INTEGER NOT NULL REFERENCES inputs(id),
+  line INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (input_id, line)
+) WITHOUT ROWID;
+
+CREATE TABLE analysis_runs (
+  id INTEGER PRIMARY KEY,
+  rules_version TEXT NOT NULL,
+  bin_width_us INTEGER,
+  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+CREATE TABLE spike_rows (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES analysis_runs(id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  peak_us INTEGER NOT NULL,
+  bytes REAL NOT NULL,
+  baseline_bytes REAL NOT NULL,
+  excess_bytes REAL NOT NULL,
+  score REAL NOT NULL,
+  hosts TEXT NOT NULL,
+  unexplained_bytes REAL NOT NULL,
+  unexplained TEXT NOT NULL,
+  UNIQUE (run_id, number)
+);
+
+CREATE TABLE explanation_rows (
+  id INTEGER PRIMARY KEY,
+  spike_row INTEGER NOT NULL REFERENCES spike_rows(id) ON DELETE CASCADE,
+  rank INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  title TEXT NOT NULL,
+  confidence REAL NOT NULL,
+  summary TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  bytes REAL NOT NULL,
+  UNIQUE (spike_row, rank)
+);
+
+CREATE TABLE explanation_flows (
+  explanation_row INTEGER NOT NULL REFERENCES explanation_rows(id) ON DELETE CASCADE,
+  flow_id TEXT NOT NULL,
+  -- NULL when the flow was not read from this store (or its input was re-read since).
+  flow_row INTEGER REFERENCES flow_rows(id) ON DELETE SET NULL
+);
+CREATE INDEX explanation_flows_by_explanation ON explanation_flows(explanation_row);
+CREATE INDEX explanation_flows_by_flow ON explanation_flows(flow_row);
+
+CREATE TABLE explanation_logs (
+  explanation_row INTEGER NOT NULL REFERENCES explanation_rows(id) ON DELETE CASCADE,
+  event_row INTEGER REFERENCES event_rows(id) ON DELETE SET NULL,
+  file TEXT NOT NULL,
+  line INTEGER NOT NULL
+);
+CREATE INDEX explanation_logs_by_explanation ON explanation_logs(explanation_row);
+CREATE INDEX explanation_logs_by_event ON explanation_logs(event_row);
+
+CREATE VIEW flows AS
+SELECT f.id, i.path AS file, f.line,
+  ${iso('f.start_us')} AS start, ${iso('f.end_us')} AS "end",
+  f.start_us, f.end_us, (f.end_us - f.start_us) / 1e6 AS duration_s,
+  f.proto, f.src, f.sport, f.dst, f.dport, f.dir, f.state, f.flags,
+  f.pkts, f.bytes, f.byte_basis, f.src_pkts, f.dst_pkts, f.src_bytes, f.dst_bytes,
+  f.src_payload, f.dst_payload, f.records, f.flow_id, f.raw
+FROM flow_rows f JOIN inputs i ON i.id = f.input_id;
+
+CREATE VIEW events AS
+SELECT e.id, i.path AS file, e.line, ${iso('e.ts_us')} AS ts, e.ts_us,
+  e.service, e.action, e.host, e.program, e.pid,
+  json_extract(e.fields, '$.user') AS user,
+  json_extract(e.fields, '$.client') AS client,
+  json_extract(e.fields, '$.file') AS path,
+  json_extract(e.fields, '$.bytes') AS bytes,
+  coalesce(e.fields, '{}') AS fields, e.message, e.raw
+FROM event_rows e JOIN inputs i ON i.id = e.input_id;
+
+CREATE VIEW skipped AS
+SELECT i.path AS file, s.line, s.reason FROM skipped_lines s JOIN inputs i ON i.id = s.input_id;
+
+CREATE VIEW spikes AS
+SELECT s.number AS spike, ${iso('s.start_us')} AS start, ${iso('s.end_us')} AS "end", ${iso('s.peak_us')} AS peak,
+  s.start_us, s.end_us, s.bytes, s.baseline_bytes, s.excess_bytes, s.score,
+  (SELECT count(*) FROM explanation_rows x WHERE x.spike_row = s.id) AS explanations,
+  s.unexplained_bytes, json_extract(s.hosts, '$[0].host') AS top_host,
+  r.rules_version, r.created AS computed, r.id AS run
+FROM spike_rows s JOIN analysis_runs r ON r.id = s.run_id
+WHERE r.id = (SELECT max(id) FROM analysis_runs);
+
+CREATE VIEW explanations AS
+SELECT s.number AS spike, ${iso('s.start_us')} AS spike_start, x.rank, x.rule, x.title, x.confidence,
+  x.summary, x.bytes,
+  (SELECT count(*) FROM explanation_flows ef WHERE ef.explanation_row = x.id) AS flows,
+  (SELECT count(*) FROM explanation_logs el WHERE el.explanation_row = x.id) AS logs,
+  x.evidence, r.rules_version, r.created AS computed, r.id AS run
+FROM explanation_rows x JOIN spike_rows s ON s.id = x.spike_row JOIN analysis_runs r ON r.id = s.run_id
+WHERE r.id = (SELECT max(id) FROM analysis_runs);
+`;
+
+export interface Migration {
+  /** The schema version this migration produces. */
+  to: number;
+  up(db: Database.Database): void;
+}
+
+/** In order; migration `to: n` takes a store at n - 1 to n. Version 0 is an empty file. */
+export const MIGRATIONS: Migration[] = [{ to: 1, up: (db) => db.exec(V1) }];
