@@ -5,29 +5,39 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { FlowlinkError, isFlowlinkError, RuleSyntaxError } from './errors.js';
 import { readInputs } from './sources/read-inputs.js';
-import { checkZone, parseDateOption, systemZone } from './time.js';
-import { detectSpikes, DEFAULT_SPIKE_OPTIONS } from './analyses/spikes.js';
+import { checkZone, MICROS_PER_SECOND, parseDateOption, systemZone } from './time.js';
+import { DEFAULT_SPIKE_OPTIONS, parseSensitivity, type SpikeOptions } from './analyses/spikes.js';
 import { parseBinWidth } from './analyses/bins.js';
-import { explainSpikes } from './analyses/correlate.js';
+import { analyse, findSpikes } from './analyses/analyse.js';
+import type { ExplainedSpike } from './event.js';
+import type { Dataset } from './sources/read-inputs.js';
+import { DateTime } from 'luxon';
 import { builtinRulesDir, loadRuleFiles } from './rules/load.js';
 import type { RuleSet } from './rules/types.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderText } from './views/text.js';
+import { renderSpikes, renderText } from './views/text.js';
 import { reportJson, type Report } from './views/json.js';
 import { parsers } from '../parsers/index.js';
 import { plural } from './units.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-interface ExplainFlags {
+interface CommonFlags {
   json?: boolean;
   tz: string[];
   year?: string;
   date?: string;
+  bin?: string;
+  sensitivity?: string;
+}
+
+interface ExplainFlags extends CommonFlags {
   rules: string[];
   builtinRules: boolean;
-  bin?: string;
+  at?: string;
+  from?: string;
+  to?: string;
 }
 
 /** `--tz Europe/Berlin` for every input, `--tz maillog=America/New_York` for one. */
@@ -48,46 +58,100 @@ function parseYear(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-async function explain(inputs: string[], flags: ExplainFlags): Promise<number> {
-  const { zone, zoneFor } = zones(flags.tz);
-  const year = parseYear(flags.year);
-  const date = flags.date ? parseDateOption(flags.date) : undefined;
-  let binWidth: number | undefined;
-  if (flags.bin !== undefined) {
-    binWidth = parseBinWidth(flags.bin);
-    if (binWidth === undefined) throw new FlowlinkError(`--bin '${flags.bin}' is not a duration`, 'use e.g. 30s, 1m, 5m, 1h');
+/** `--at 2008-03-08T03:30` in the display zone (an explicit offset or Z wins). */
+function parseInstant(flag: string, text: string, zone: string): number {
+  const dt = DateTime.fromISO(text, { zone, setZone: true });
+  if (!dt.isValid) throw new FlowlinkError(`${flag} '${text}' is not a time`, 'use ISO 8601, e.g. 2008-03-08T03:30 (in --tz, default UTC) or 2008-03-08T03:30Z');
+  return dt.toMillis() * 1000;
+}
+
+/** Half the window `--at` explains around the moment given. */
+const AT_HALF_WINDOW = 15 * 60 * MICROS_PER_SECOND;
+
+function pickedWindow(flags: ExplainFlags, zone: string): { from: number; to: number } | undefined {
+  if (flags.at !== undefined) {
+    if (flags.from !== undefined || flags.to !== undefined) throw new FlowlinkError('--at cannot be combined with --from/--to');
+    const t = parseInstant('--at', flags.at, zone);
+    return { from: t - AT_HALF_WINDOW, to: t + AT_HALF_WINDOW };
   }
-  const rules = await loadRules(flags.rules, flags.builtinRules);
+  if (flags.from === undefined && flags.to === undefined) return undefined;
+  if (flags.from === undefined || flags.to === undefined) throw new FlowlinkError('--from and --to go together');
+  const from = parseInstant('--from', flags.from, zone);
+  const to = parseInstant('--to', flags.to, zone);
+  if (to <= from) throw new FlowlinkError(`--to ${flags.to} is not after --from ${flags.from}`);
+  return { from, to };
+}
+
+function spikeOptions(flags: CommonFlags): SpikeOptions {
+  const options = { ...DEFAULT_SPIKE_OPTIONS };
+  if (flags.bin !== undefined) {
+    const width = parseBinWidth(flags.bin);
+    if (width === undefined) throw new FlowlinkError(`--bin '${flags.bin}' is not a duration`, 'use e.g. 30s, 1m, 5m, 1h');
+    options.binWidth = width;
+  }
+  if (flags.sensitivity !== undefined) {
+    const z = parseSensitivity(flags.sensitivity);
+    if (z === undefined) throw new FlowlinkError(`--sensitivity '${flags.sensitivity}' is not low, normal, high or a z threshold`);
+    options.z = z;
+  }
+  return options;
+}
+
+function reportSkipped(data: Dataset): void {
+  for (const i of data.inputs) {
+    if (i.skipped > 0) process.stderr.write(`flowlink: skipped ${plural(i.skipped, 'line')} in ${i.file}, first at line ${i.firstSkipped!.line}: ${i.firstSkipped!.reason}\n`);
+  }
+}
+
+/** Flags to inputs on the timeline; undefined (after saying why) when there are no flows. */
+async function readFor(inputs: string[], flags: CommonFlags): Promise<{ data: Dataset; zone: string } | undefined> {
+  const { zone, zoneFor } = zones(flags.tz);
   const progress = process.stderr.isTTY && !process.env.CI;
   const data = await readInputs(inputs, {
     zone: zone ?? systemZone(),
     zoneFor,
-    year,
-    date,
+    year: parseYear(flags.year),
+    date: flags.date ? parseDateOption(flags.date) : undefined,
     onInput: progress ? (file, format) => process.stderr.write(`reading ${file} (${format})\n`) : undefined,
   });
   if (data.flows.length === 0) {
     process.stderr.write(`flowlink: no flow records in ${inputs.join(', ')}: nothing to find spikes in (give a capture or flow file)\n`);
-    for (const i of data.inputs) if (i.skipped) process.stderr.write(`flowlink: skipped ${plural(i.skipped, 'line')} in ${i.file}, first at line ${i.firstSkipped!.line}: ${i.firstSkipped!.reason}\n`);
-    return 1;
+    reportSkipped(data);
+    return undefined;
   }
-  const { series, spikes } = detectSpikes(data.flows, { ...DEFAULT_SPIKE_OPTIONS, binWidth });
-  const explained = explainSpikes(spikes, rules, data.logs);
-  const report: Report = {
-    spikes: explained,
-    inputs: data.inputs,
-    ignored: data.ignored,
-    binWidth: series!.width,
-    flows: data.flows.length,
-    logs: data.logs.length,
-    zone: zone ?? 'UTC',
-  };
-  if (flags.json) process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
-  else process.stdout.write(renderText(report));
-  for (const i of data.inputs) {
-    if (i.skipped > 0) process.stderr.write(`flowlink: skipped ${plural(i.skipped, 'line')} in ${i.file}, first at line ${i.firstSkipped!.line}: ${i.firstSkipped!.reason}\n`);
-  }
-  return explained.some((x) => x.explanations.length > 0) ? 0 : 1;
+  return { data, zone: zone ?? 'UTC' };
+}
+
+function reportOf(data: Dataset, zone: string, binWidth: number, spikes: ExplainedSpike[]): Report {
+  return { spikes, inputs: data.inputs, ignored: data.ignored, binWidth, flows: data.flows.length, logs: data.logs.length, zone };
+}
+
+async function explain(inputs: string[], flags: ExplainFlags): Promise<number> {
+  const spikes = spikeOptions(flags);
+  const { zone: displayZone } = zones(flags.tz);
+  const window = pickedWindow(flags, displayZone ?? 'UTC');
+  const rules = await loadRules(flags.rules, flags.builtinRules);
+  const read = await readFor(inputs, flags);
+  if (!read) return 1;
+  const { data, zone } = read;
+  const analysis = analyse(data.flows, data.logs, rules, { spikes, window, zone });
+  const report = reportOf(data, zone, analysis.series!.width, analysis.explained);
+  process.stdout.write(flags.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : renderText(report));
+  reportSkipped(data);
+  return analysis.explained.some((x) => x.explanations.length > 0) ? 0 : 1;
+}
+
+async function spikesCommand(inputs: string[], flags: CommonFlags): Promise<number> {
+  const options = spikeOptions(flags);
+  const read = await readFor(inputs, flags);
+  if (!read) return 1;
+  const { data, zone } = read;
+  const { series, spikes } = findSpikes(data.flows, { spikes: options, zone });
+  const listed: ExplainedSpike[] = spikes.map((spike) => ({ spike, explanations: [], unexplainedBytes: spike.bytes, unexplained: spike.flows }));
+  const report = reportOf(data, zone, series!.width, listed);
+  process.stdout.write(flags.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : renderSpikes(report));
+  reportSkipped(data);
+  return spikes.length > 0 ? 0 : 1;
 }
 
 /** The built-in rule files (every `*.rule` in the package's rules/), then the user's, in order. */
@@ -112,20 +176,41 @@ function program(): Command {
     .version(pkg.version)
     .showSuggestionAfterError()
     .exitOverride();
-  cmd
-    .command('explain')
-    .description('find the spikes in flow records and explain them with log lines')
-    .argument('<inputs...>', 'capture, flow and log files, or folders of them')
-    .option('--json', 'print the report as JSON (shape in the README)')
-    .option('--tz <zone>', 'zone of stamps without one (IANA name); FILE=ZONE for one input; repeatable', collect, [])
-    .option('--year <yyyy>', 'year of syslog stamps that have none')
-    .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
+  const common = (c: Command) =>
+    c
+      .option('--json', 'print the report as JSON (shape in the README)')
+      .option('--tz <zone>', 'zone of stamps without one (IANA name), also the zone times are shown in; FILE=ZONE for one input; repeatable', collect, [])
+      .option('--year <yyyy>', 'year of syslog stamps that have none')
+      .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
+      .addOption(new Option('--bin <width>', 'time bin width, e.g. 30s, 1m, 5m (default: from the span)'))
+      .option('--sensitivity <level>', 'spike threshold: low, normal, high, or a robust z-score (default normal = 6)');
+  common(
+    cmd
+      .command('explain')
+      .description('find the spikes in flow records and explain them with log lines')
+      .argument('<inputs...>', 'capture, flow and log files, or folders of them'),
+  )
     .option('--rules <file>', 'extra rule file (repeatable)', collect, [])
     .option('--no-builtin-rules', 'use only the rules given with --rules')
-    .addOption(new Option('--bin <width>', 'time bin width, e.g. 30s, 1m, 5m (default: from the span)'))
-    .addHelpText('after', '\nExamples:\n  flowlink explain samples/backup-spike\n  flowlink explain argus.txt /var/log/messages --tz Europe/Berlin --json\n')
+    .option('--at <time>', 'explain the 30 minutes around this time instead of the detected spikes')
+    .option('--from <time>', 'explain this window (with --to) instead of the detected spikes')
+    .option('--to <time>', 'end of the window given with --from')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  flowlink explain samples/backup-spike\n  flowlink explain argus.txt /var/log/messages --tz Europe/Berlin --json\n  flowlink explain capture.pcap messages --at 2008-03-08T03:30\n',
+    )
     .action(async (inputs: string[], flags: ExplainFlags) => {
       process.exitCode = await explain(inputs, flags);
+    });
+  common(
+    cmd
+      .command('spikes')
+      .description('list the spikes with the hosts, pairs and ports that make them up, and their recurrence')
+      .argument('<inputs...>', 'capture and flow files, or folders of them'),
+  )
+    .addHelpText('after', '\nExamples:\n  flowlink spikes samples/backup-spike\n  flowlink spikes capture.pcap --bin 1m --sensitivity high --json\n')
+    .action(async (inputs: string[], flags: CommonFlags) => {
+      process.exitCode = await spikesCommand(inputs, flags);
     });
   cmd
     .command('formats')

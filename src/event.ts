@@ -115,6 +115,9 @@ export interface BinSeries {
   start: Micros;
   width: Micros;
   bytes: Float64Array;
+  pkts: Float64Array;
+  /** Flows active in each bin. */
+  flows: Float64Array;
 }
 
 export interface HostShare {
@@ -122,6 +125,37 @@ export interface HostShare {
   bytes: number;
   /** Fraction of the spike's bytes this host sent or received. */
   share: number;
+  /** Of `bytes`, what the host received (was the flow's dst) and sent (src). */
+  received: number;
+  sent: number;
+}
+
+export interface PairShare {
+  src: string;
+  dst: string;
+  bytes: number;
+  share: number;
+}
+
+export interface PortShare {
+  proto: number;
+  /** The flow's destination port: the service side for client-initiated flows. */
+  port: number | null;
+  bytes: number;
+  share: number;
+}
+
+/** Spikes on different days at about the same time of day with the same hosts. */
+export interface Recurrence {
+  period: 'daily' | 'weekly';
+  /** Time of day (local to the display zone) the spikes start, 'HH:MM'. */
+  near: string;
+  /** Days (or weeks) with such a spike, and days the data covers at that time of day. */
+  seen: number;
+  of: number;
+  sameHosts: boolean;
+  /** Ids of every spike in the group, this one included. */
+  spikeIds: number[];
 }
 
 export interface Spike {
@@ -130,16 +164,28 @@ export interface Spike {
   end: Micros;
   /** Start of the bin with the most bytes. */
   peak: Micros;
+  /** When the excess really starts: the first start among the flows that carry it. */
+  onset: Micros;
   /** Bytes in the spike's bins, all flows. */
   bytes: number;
+  pkts: number;
   /** What the baseline expected over the same bins. */
   baselineBytes: number;
   /** bytes - baselineBytes. */
   excessBytes: number;
+  /** Same time of day on the other days, when the data spans two days or more. */
+  seasonalBaselineBytes?: number;
   /** Highest robust z-score among its bins. */
   score: number;
+  /** False for a window the user picked (`--at`, `--from/--to`). */
+  detected: boolean;
   /** Hosts by bytes in the window, largest first. */
   hosts: HostShare[];
+  pairs: PairShare[];
+  ports: PortShare[];
+  /** The host that received (or sent) at least half of the spike, when there is one. */
+  onHost?: { host: string; direction: 'received' | 'sent'; share: number };
+  recurrence?: Recurrence;
   /** Flows active in the window with the bytes each put into it, largest first. */
   flows: { flow: FlowRecord; bytes: number }[];
 }
@@ -163,4 +209,6 @@ export interface ExplainedSpike {
   unexplainedBytes: number;
   /** The largest flows no rule explained, with their bytes in the window. */
   unexplained: { flow: FlowRecord; bytes: number }[];
+  /** For a recurring spike whose log evidence repeats: why it looks like a scheduled job. */
+  scheduled?: string;
 }

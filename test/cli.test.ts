@@ -69,6 +69,51 @@ test('explain --json on the sample: both nights, three uploads each, the fourth 
   assert.equal(night7.explanations.filter((e) => e.rule === 'ftp_upload').length, 3);
 });
 
+test('the two nights are one recurring spike, and the uploads look like a scheduled job', () => {
+  const r = run('explain', SAMPLE, '--json');
+  const report = JSON.parse(r.stdout) as { spikes: (JsonSpike & { recurrence: { period: string; near: string; seen: number; of: number; spikeIds: number[] }; scheduled: string; onHost: { host: string; direction: string; share: number } })[] };
+  for (const s of report.spikes) {
+    assert.deepEqual({ ...s.recurrence, spikeIds: undefined }, { period: 'daily', near: '03:27', seen: 2, of: 2, sameHosts: true, spikeIds: undefined });
+    assert.deepEqual(s.recurrence.spikeIds, [1, 2]);
+    assert.match(s.summary, /recurs daily near 03:27 \(2 of 2 days\), same hosts/);
+    assert.match(s.scheduled, /^looks like a scheduled job: xxx@xxx\.com, FTP uploads of .*xxx\.com_<date>_03-21-02/);
+    assert.equal(s.onHost.host, '10.2.3.102');
+    assert.equal(s.onHost.direction, 'received');
+  }
+});
+
+test('spikes lists the spikes with attribution; --json carries hosts, pairs and ports', () => {
+  const text = run('spikes', SAMPLE);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /2 spikes/);
+  assert.match(text.stdout, /10\.2\.3\.102 received 100% of it/);
+  assert.match(text.stdout, /pairs: 192\.168\.134\.56 -> 10\.2\.3\.102 97%/);
+  const json = JSON.parse(run('spikes', SAMPLE, '--json').stdout) as { spikes: { explanations: unknown[]; pairs: { src: string; dst: string; share: number }[]; ports: { port: number }[] }[] };
+  assert.equal(json.spikes.length, 2);
+  assert.deepEqual(json.spikes[1].explanations, []);
+  assert.equal(json.spikes[1].pairs[0].src, '192.168.134.56');
+  assert.equal(json.spikes[1].ports[0].port, 46743);
+  const quiet = run('spikes', SAMPLE, '--sensitivity', '1e9');
+  assert.equal(quiet.code, 1);
+  assert.match(quiet.stdout, /no spikes found/);
+});
+
+test('explain --at explains a window the user picks where no spike was detected', () => {
+  const r = run('explain', SAMPLE, '--at', '2008-03-07T14:40', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { spikes: (JsonSpike & { detected: boolean })[] };
+  assert.equal(report.spikes.length, 1);
+  const w = report.spikes[0];
+  assert.equal(w.detected, false);
+  assert.equal(w.start, '2008-03-07T14:25:00.000000Z');
+  assert.equal(w.end, '2008-03-07T14:55:00.000000Z');
+  assert.equal(w.explanations[0].rule, 'ftp_download');
+  assert.match(w.summary, /^Window 2008-03-07 14:25-14:55/);
+  const bad = run('explain', SAMPLE, '--from', '2008-03-07T14:00', '--to', '2008-03-07T13:00');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--to 2008-03-07T13:00 is not after --from/);
+});
+
 test('explain prints a report for people that leads with the answer', () => {
   const r = run('explain', SAMPLE);
   assert.equal(r.code, 0, r.stderr);

@@ -46,22 +46,34 @@ export function alignedStart(t: Micros, width: Micros): Micros {
   return Math.floor(t / width) * width;
 }
 
-export function binFlowBytes(flows: Iterable<FlowRecord>, start: Micros, width: Micros, count: number): BinSeries {
+/** Bytes, packets and active flows per bin; parts spread in proportion to time. */
+export function binFlows(flows: Iterable<FlowRecord>, start: Micros, width: Micros, count: number): BinSeries {
   const bytes = new Float64Array(count);
+  const pkts = new Float64Array(count);
+  const active = new Float64Array(count);
   for (const flow of flows) {
+    const firstBin = Math.max(0, Math.floor((flow.start - start) / width));
+    const lastBin = Math.min(count - 1, Math.floor((flow.end - start) / width));
+    for (let i = firstBin; i <= lastBin; i++) active[i]++;
     for (const part of partsOf(flow)) {
       const first = Math.max(0, Math.floor((part.start - start) / width));
       const last = Math.min(count - 1, Math.floor((part.end - start) / width));
       if (last < first) continue;
       if (first === last || part.end <= part.start) {
         bytes[first] += part.bytes;
+        pkts[first] += part.pkts;
         continue;
       }
+      const span = part.end - part.start;
       for (let i = first; i <= last; i++) {
         const from = start + i * width;
-        bytes[i] += partBytesIn(part, from, from + width);
+        const overlap = Math.min(part.end, from + width) - Math.max(part.start, from);
+        if (overlap <= 0) continue;
+        bytes[i] += (part.bytes * overlap) / span;
+        pkts[i] += (part.pkts * overlap) / span;
       }
     }
   }
-  return { start, width, bytes };
+  return { start, width, bytes, pkts, flows: active };
 }
+

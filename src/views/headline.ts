@@ -2,9 +2,7 @@
 import type { Explanation, ExplainedSpike } from '../event.js';
 import { formatClock } from '../time.js';
 import { formatBytes, formatPercent } from '../units.js';
-
-/** A host "carries" a spike when it sent or received at least this share of its bytes. */
-const HOST_SHARE = 0.5;
+import { describeRecurrence } from '../analyses/recurrence.js';
 
 interface Group {
   title: string;
@@ -48,10 +46,17 @@ export function spikeWindow(x: ExplainedSpike, zone: string): string {
 }
 
 export function describeSpike(x: ExplainedSpike, zone: string): string {
-  const top = x.spike.hosts[0];
-  const on = top && top.share >= HOST_SHARE ? ` on ${top.host}` : '';
-  const head = `Spike ${spikeWindow(x, zone)}${on}, ${formatBytes(x.spike.bytes)}`;
+  const on = x.spike.onHost ? ` on ${x.spike.onHost.host}` : '';
+  const what = x.spike.detected ? 'Spike' : 'Window';
+  const head = `${what} ${spikeWindow(x, zone)}${on}, ${formatBytes(x.spike.bytes)}`;
   const share = x.spike.bytes > 0 ? x.unexplainedBytes / x.spike.bytes : 0;
-  if (x.explanations.length === 0) return `${head}: not explained by any rule`;
-  return `${head}: ${groups(x.explanations).map(phrase).join('; ')}; ${formatPercent(share)} unexplained`;
+  const recurs = x.spike.recurrence ? `; ${describeRecurrence(x.spike.recurrence)}` : '';
+  if (x.explanations.length === 0) return `${head}: not explained by any rule${recurs}`;
+  return `${head}: ${groups(x.explanations).map(phrase).join('; ')}; ${formatPercent(share)} unexplained${recurs}`;
+}
+
+/** "10.2.3.102 received 92% of it" */
+export function describeHost(x: ExplainedSpike): string | undefined {
+  const h = x.spike.onHost;
+  return h ? `${h.host} ${h.direction} ${formatPercent(h.share)} of it` : undefined;
 }

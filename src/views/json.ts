@@ -19,6 +19,8 @@ export interface Report {
   zone: string;
 }
 
+const round4 = (x: number) => Number(x.toFixed(4));
+
 export function flowJson(f: FlowRecord) {
   return {
     start: formatIso(f.start),
@@ -72,8 +74,17 @@ export function reportJson(r: Report) {
       baselineBytes: Math.round(x.spike.baselineBytes),
       excessBytes: Math.round(x.spike.excessBytes),
       score: Number(x.spike.score.toFixed(2)),
+      detected: x.spike.detected,
+      onset: formatIso(x.spike.onset),
+      pkts: Math.round(x.spike.pkts),
+      seasonalBaselineBytes: x.spike.seasonalBaselineBytes === undefined ? null : Math.round(x.spike.seasonalBaselineBytes),
       summary: describeSpike(x, r.zone),
-      hosts: x.spike.hosts.slice(0, LISTED_HOSTS).map((h) => ({ host: h.host, bytes: Math.round(h.bytes), share: Number(h.share.toFixed(4)) })),
+      onHost: x.spike.onHost ? { ...x.spike.onHost, share: round4(x.spike.onHost.share) } : null,
+      recurrence: x.spike.recurrence ?? null,
+      scheduled: x.scheduled ?? null,
+      hosts: x.spike.hosts.slice(0, LISTED_HOSTS).map((h) => ({ host: h.host, bytes: Math.round(h.bytes), received: Math.round(h.received), sent: Math.round(h.sent), share: round4(h.share) })),
+      pairs: x.spike.pairs.slice(0, LISTED_HOSTS).map((p) => ({ src: p.src, dst: p.dst, bytes: Math.round(p.bytes), share: round4(p.share) })),
+      ports: x.spike.ports.slice(0, LISTED_HOSTS).map((p) => ({ proto: protoName(p.proto), port: p.port, bytes: Math.round(p.bytes), share: round4(p.share) })),
       explanations: x.explanations.map((e) => ({
         rule: e.rule,
         title: e.title,

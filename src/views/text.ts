@@ -4,7 +4,8 @@ import type { FlowRecord, InputSummary } from '../event.js';
 import { formatClock, MICROS_PER_SECOND } from '../time.js';
 import { formatBytes, formatDuration, formatPercent, plural } from '../units.js';
 import { protoName } from '../../parsers/port-names.js';
-import { describeSpike } from './headline.js';
+import { describeHost, describeSpike, spikeWindow } from './headline.js';
+import { describeRecurrence } from '../analyses/recurrence.js';
 import type { Report } from './json.js';
 
 const LISTED_UNEXPLAINED = 5;
@@ -31,15 +32,20 @@ export function renderText(r: Report, color = pc.isColorSupported): string {
   const zone = r.zone;
   out.push(
     `${r.flows} flows, ${r.logs} log events, ${formatDuration(r.binWidth / MICROS_PER_SECOND)} bins, times in ${zone}: ` +
-      (r.spikes.length === 0 ? 'no spikes found' : `${r.spikes.length} spike${r.spikes.length > 1 ? 's' : ''}`),
+      (r.spikes.length === 0 ? 'no spikes found' : r.spikes.every((x) => !x.spike.detected) ? 'the window asked for' : plural(r.spikes.length, 'spike')),
   );
   for (const x of r.spikes) {
     out.push('');
     out.push(c.bold(describeSpike(x, zone)));
     const s = x.spike;
+    const host = describeHost(x);
     out.push(
-      c.dim(`  ${formatBytes(s.bytes)} against a baseline of ${formatBytes(s.baselineBytes)}, peak at ${formatClock(s.peak, zone, false)}, z ${s.score.toFixed(1)}`),
+      c.dim(
+        `  ${formatBytes(s.bytes)} against a baseline of ${formatBytes(s.baselineBytes)}, peak at ${formatClock(s.peak, zone, false)}, z ${s.score.toFixed(1)}` +
+          (host ? `; ${host}` : ''),
+      ),
     );
+    if (x.scheduled) out.push(`  ${c.cyan(x.scheduled)}`);
     for (const e of x.explanations) {
       out.push(`  ${c.green(e.title)}  confidence ${e.confidence.toFixed(2)}  ${c.dim(`[${e.rule}]`)}`);
       out.push(`    ${e.summary}`);
@@ -61,5 +67,30 @@ export function renderText(r: Report, color = pc.isColorSupported): string {
     for (const n of i.notes) out.push(c.dim(`    note: ${n}`));
   }
   for (const g of r.ignored) out.push(c.dim(`  ${g.file}  ignored (${g.reason})`));
+  return out.join('\n') + '\n';
+}
+
+const LISTED_ATTRIBUTION = 5;
+
+/** `flowlink spikes`: each spike with who made it up, like `racluster | rasort` over its window. */
+export function renderSpikes(r: Report, color = pc.isColorSupported): string {
+  const c = pc.createColors(color);
+  const zone = r.zone;
+  const out: string[] = [
+    `${r.flows} flows, ${formatDuration(r.binWidth / MICROS_PER_SECOND)} bins, times in ${zone}: ` +
+      (r.spikes.length === 0 ? 'no spikes found' : plural(r.spikes.length, 'spike')),
+  ];
+  for (const x of r.spikes) {
+    const s = x.spike;
+    out.push('');
+    out.push(c.bold(`${spikeWindow(x, zone)}  ${formatBytes(s.bytes)} (baseline ${formatBytes(s.baselineBytes)}), z ${s.score.toFixed(1)}`));
+    const host = describeHost(x);
+    if (host) out.push(`  ${host}`);
+    if (s.recurrence) out.push(`  ${c.cyan(describeRecurrence(s.recurrence))}`);
+    out.push(c.dim('  hosts:') + ' ' + s.hosts.slice(0, LISTED_ATTRIBUTION).map((h) => `${h.host} ${formatPercent(h.share)}`).join(', '));
+    out.push(c.dim('  pairs:') + ' ' + s.pairs.slice(0, LISTED_ATTRIBUTION).map((p) => `${p.src} -> ${p.dst} ${formatPercent(p.share)}`).join(', '));
+    out.push(c.dim('  ports:') + ' ' + s.ports.slice(0, LISTED_ATTRIBUTION).map((p) => `${protoName(p.proto)}/${p.port ?? '-'} ${formatPercent(p.share)}`).join(', '));
+    for (const f of s.flows.slice(0, LISTED_ATTRIBUTION)) out.push(c.dim(`    ${flowLine(f.flow, zone)}  (${formatBytes(f.bytes)} in the spike)`));
+  }
   return out.join('\n') + '\n';
 }

@@ -1,0 +1,38 @@
+// The analyses in order, as `explain`, `spikes` and the timeline all run them: spikes (or the
+// window the user picked), their recurrence across days, then the rules. Pure.
+import type { BinSeries, ExplainedSpike, FlowRecord, LogEvent, Micros, Spike } from '../event.js';
+import type { RuleSet } from '../rules/types.js';
+import { explainSpikes } from './correlate.js';
+import { findRecurrence, markScheduledJobs, DEFAULT_RECURRENCE } from './recurrence.js';
+import { detectSpikes, seriesFor, windowAsSpike, type SpikeOptions } from './spikes.js';
+
+export interface AnalyseOptions {
+  spikes: SpikeOptions;
+  /** Explain this window instead of the detected spikes. */
+  window?: { from: Micros; to: Micros };
+  /** Zone whose days and times of day recurrence is judged in. */
+  zone: string;
+}
+
+export interface Analysis {
+  series?: BinSeries;
+  spikes: Spike[];
+  explained: ExplainedSpike[];
+}
+
+export function findSpikes(flows: FlowRecord[], options: AnalyseOptions): { series?: BinSeries; spikes: Spike[] } {
+  if (options.window) {
+    const series = seriesFor(flows, options.spikes.binWidth);
+    if (!series) return { spikes: [] };
+    return { series, spikes: [windowAsSpike(flows, series, options.window.from, options.window.to, options.spikes.halfWindow)] };
+  }
+  const { series, spikes } = detectSpikes(flows, options.spikes);
+  if (!series) return { spikes };
+  const span = { start: series.start, end: series.start + series.bytes.length * series.width };
+  return { series, spikes: findRecurrence(spikes, span, { ...DEFAULT_RECURRENCE, zone: options.zone }) };
+}
+
+export function analyse(flows: FlowRecord[], logs: LogEvent[], rules: RuleSet, options: AnalyseOptions): Analysis {
+  const { series, spikes } = findSpikes(flows, options);
+  return { series, spikes, explained: markScheduledJobs(explainSpikes(spikes, rules, logs)) };
+}
