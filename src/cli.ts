@@ -4,7 +4,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { FlowlinkError, isFlowlinkError, RuleSyntaxError } from './errors.js';
-import { readInputs } from './sources/read-inputs.js';
+import type { ReadOptions } from './sources/read-inputs.js';
+import { closeStore, MEMORY, openStore, storeErrorFrom, type Store } from './store/db.js';
+import { ingestInputs } from './store/ingest.js';
+import { datasetFromStore, saveExplainedSpikes } from './store/queries.js';
+import { formatIngestReport, ingestCommand } from './commands/ingest.js';
+import { queryCommand } from './commands/query.js';
+import { createHash } from 'node:crypto';
 import { checkZone, MICROS_PER_SECOND, parseDateOption, systemZone } from './time.js';
 import { DEFAULT_SPIKE_OPTIONS, parseSensitivity, type SpikeOptions } from './analyses/spikes.js';
 import { parseBinWidth } from './analyses/bins.js';
@@ -14,7 +20,7 @@ import type { Dataset } from './sources/read-inputs.js';
 import { DateTime } from 'luxon';
 import { builtinRulesDir, loadRuleFiles } from './rules/load.js';
 import type { RuleSet } from './rules/types.js';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSpikes, renderText } from './views/text.js';
 import { reportJson, type Report } from './views/json.js';
@@ -30,6 +36,7 @@ interface CommonFlags {
   date?: string;
   bin?: string;
   sensitivity?: string;
+  db?: string;
 }
 
 interface ExplainFlags extends CommonFlags {
@@ -103,23 +110,52 @@ function reportSkipped(data: Dataset): void {
   }
 }
 
-/** Flags to inputs on the timeline; undefined (after saying why) when there are no flows. */
-async function readFor(inputs: string[], flags: CommonFlags): Promise<{ data: Dataset; zone: string } | undefined> {
+interface Loaded {
+  data: Dataset;
+  zone: string;
+  store: Store;
+}
+
+/**
+ * Flags to inputs on the timeline, always through the store: an in-memory one for a single
+ * run, the case file with `--db` (inputs then only add what is new). Undefined, after saying
+ * why, when there are no flows; the caller closes the store.
+ */
+async function loadFor(inputs: string[], flags: CommonFlags): Promise<Loaded | undefined> {
   const { zone, zoneFor } = zones(flags.tz);
-  const progress = process.stderr.isTTY && !process.env.CI;
-  const data = await readInputs(inputs, {
+  if (inputs.length === 0 && !flags.db) throw new FlowlinkError('no inputs given', 'name capture, flow and log files or folders, or a case file with --db');
+  const options: ReadOptions = {
     zone: zone ?? systemZone(),
     zoneFor,
     year: parseYear(flags.year),
     date: flags.date ? parseDateOption(flags.date) : undefined,
-    onInput: progress ? (file, format) => process.stderr.write(`reading ${file} (${format})\n`) : undefined,
-  });
-  if (data.flows.length === 0) {
-    process.stderr.write(`flowlink: no flow records in ${inputs.join(', ')}: nothing to find spikes in (give a capture or flow file)\n`);
-    reportSkipped(data);
-    return undefined;
+    onInput: process.stderr.isTTY && !process.env.CI ? (file, format) => process.stderr.write(`reading ${file} (${format})\n`) : undefined,
+  };
+  const path = flags.db ?? MEMORY;
+  const store = openStore(path);
+  try {
+    const ingested = inputs.length > 0 ? await ingestInputs(store, inputs, options) : undefined;
+    const data = datasetFromStore(store);
+    if (ingested) data.ignored = ingested.ignored;
+    if (data.flows.length === 0) {
+      const why = data.ignored.length ? ` (${data.ignored.map((i) => `${i.file}: ${i.reason}`).join('; ')})` : '';
+      process.stderr.write(`flowlink: no flow records in ${inputs.length ? inputs.join(', ') : path}${why}: nothing to find spikes in (give a capture or flow file)\n`);
+      reportSkipped(data);
+      closeStore(store);
+      return undefined;
+    }
+    return { data, zone: zone ?? 'UTC', store };
+  } catch (error) {
+    closeStore(store);
+    throw storeErrorFrom(error, path);
   }
-  return { data, zone: zone ?? 'UTC' };
+}
+
+/** Identifies the rules an explanation was made with, for explanations saved in a case file. */
+function rulesVersion(rules: RuleSet): string {
+  const hash = createHash('sha256');
+  for (const file of rules.files) hash.update(file).update(readFileSync(file));
+  return `${pkg.version}+${hash.digest('hex').slice(0, 12)}`;
 }
 
 function reportOf(data: Dataset, zone: string, binWidth: number, spikes: ExplainedSpike[]): Report {
@@ -131,27 +167,45 @@ async function explain(inputs: string[], flags: ExplainFlags): Promise<number> {
   const { zone: displayZone } = zones(flags.tz);
   const window = pickedWindow(flags, displayZone ?? 'UTC');
   const rules = await loadRules(flags.rules, flags.builtinRules);
-  const read = await readFor(inputs, flags);
-  if (!read) return 1;
-  const { data, zone } = read;
-  const analysis = analyse(data.flows, data.logs, rules, { spikes, window, zone });
-  const report = reportOf(data, zone, analysis.series!.width, analysis.explained);
-  process.stdout.write(flags.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : renderText(report));
-  reportSkipped(data);
-  return analysis.explained.some((x) => x.explanations.length > 0) ? 0 : 1;
+  const loaded = await loadFor(inputs, flags);
+  if (!loaded) return 1;
+  const { data, zone, store } = loaded;
+  try {
+    const analysis = analyse(data.flows, data.logs, rules, { spikes, window, zone });
+    if (flags.db) saveExplainedSpikes(store, analysis.explained, rulesVersion(rules), { binWidth: analysis.series!.width });
+    const report = reportOf(data, zone, analysis.series!.width, analysis.explained);
+    process.stdout.write(flags.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : renderText(report));
+    reportSkipped(data);
+    return analysis.explained.some((x) => x.explanations.length > 0) ? 0 : 1;
+  } finally {
+    closeStore(store);
+  }
 }
 
 async function spikesCommand(inputs: string[], flags: CommonFlags): Promise<number> {
   const options = spikeOptions(flags);
-  const read = await readFor(inputs, flags);
-  if (!read) return 1;
-  const { data, zone } = read;
+  const loaded = await loadFor(inputs, flags);
+  if (!loaded) return 1;
+  const { data, zone, store } = loaded;
+  closeStore(store);
   const { series, spikes } = findSpikes(data.flows, { spikes: options, zone });
   const listed: ExplainedSpike[] = spikes.map((spike) => ({ spike, explanations: [], unexplainedBytes: spike.bytes, unexplained: spike.flows }));
   const report = reportOf(data, zone, series!.width, listed);
   process.stdout.write(flags.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : renderSpikes(report));
   reportSkipped(data);
   return spikes.length > 0 ? 0 : 1;
+}
+
+async function ingest(inputs: string[], flags: CommonFlags & { db: string }): Promise<number> {
+  const { zone, zoneFor } = zones(flags.tz);
+  const report = await ingestCommand(flags.db, inputs, {
+    zone: zone ?? systemZone(),
+    zoneFor,
+    year: parseYear(flags.year),
+    date: flags.date ? parseDateOption(flags.date) : undefined,
+  });
+  process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatIngestReport(report));
+  return 0;
 }
 
 /** The built-in rule files (every `*.rule` in the package's rules/), then the user's, in order. */
@@ -183,12 +237,13 @@ function program(): Command {
       .option('--year <yyyy>', 'year of syslog stamps that have none')
       .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
       .addOption(new Option('--bin <width>', 'time bin width, e.g. 30s, 1m, 5m (default: from the span)'))
-      .option('--sensitivity <level>', 'spike threshold: low, normal, high, or a robust z-score (default normal = 6)');
+      .option('--sensitivity <level>', 'spike threshold: low, normal, high, or a robust z-score (default normal = 6)')
+      .option('--db <file>', 'case file (SQLite): read what is stored there, adding only what is new in the inputs');
   common(
     cmd
       .command('explain')
       .description('find the spikes in flow records and explain them with log lines')
-      .argument('<inputs...>', 'capture, flow and log files, or folders of them'),
+      .argument('[inputs...]', 'capture, flow and log files, or folders of them (optional with --db)'),
   )
     .option('--rules <file>', 'extra rule file (repeatable)', collect, [])
     .option('--no-builtin-rules', 'use only the rules given with --rules')
@@ -206,11 +261,35 @@ function program(): Command {
     cmd
       .command('spikes')
       .description('list the spikes with the hosts, pairs and ports that make them up, and their recurrence')
-      .argument('<inputs...>', 'capture and flow files, or folders of them'),
+      .argument('[inputs...]', 'capture and flow files, or folders of them (optional with --db)'),
   )
     .addHelpText('after', '\nExamples:\n  flowlink spikes samples/backup-spike\n  flowlink spikes capture.pcap --bin 1m --sensitivity high --json\n')
     .action(async (inputs: string[], flags: CommonFlags) => {
       process.exitCode = await spikesCommand(inputs, flags);
+    });
+  cmd
+    .command('ingest')
+    .description('read inputs into a case file once; run it again to add only what is new (grown or rotated logs)')
+    .argument('<inputs...>', 'capture, flow and log files, or folders of them')
+    .requiredOption('--db <file>', 'the case file (SQLite), created if missing')
+    .option('--json', 'print what was read as JSON')
+    .option('--tz <zone>', 'zone of stamps without one (IANA name); FILE=ZONE for one input; repeatable', collect, [])
+    .option('--year <yyyy>', 'year of syslog stamps that have none')
+    .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
+    .addHelpText('after', '\nExamples:\n  flowlink ingest --db case.db capture.pcap /var/log/messages\n  flowlink explain --db case.db\n')
+    .action(async (inputs: string[], flags: CommonFlags & { db: string }) => {
+      process.exitCode = await ingest(inputs, flags);
+    });
+  cmd
+    .command('query')
+    .description('run SQL on a case file (read-only); views: flows, events, spikes, explanations (docs/store.md)')
+    .argument('<sql>', 'the query')
+    .requiredOption('--db <file>', 'the case file')
+    .option('--csv', 'print CSV')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  flowlink query --db case.db "SELECT src, dst, sum(bytes) FROM flows GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10"\n')
+    .action((sql: string, flags: { db: string; csv?: boolean; json?: boolean }) => {
+      process.stdout.write(queryCommand(flags.db, sql, flags.json ? 'json' : flags.csv ? 'csv' : 'table'));
     });
   cmd
     .command('formats')

@@ -162,18 +162,41 @@ test('pure-ftpd lines deep inside a mixed /var/log/messages are still read as FT
   assert.deepEqual(report.spikes.map((s) => s.explanations.length), [3, 3]);
 });
 
+test('a case file: ingest once, explain and query it, re-ingest adds nothing', (t) => {
+  const dir = scratch(t);
+  const db = path.join(dir, 'case.db');
+  const first = run('ingest', '--db', db, SAMPLE, '--json');
+  assert.equal(first.code, 0, first.stderr);
+  const stored = (JSON.parse(first.stdout) as { stored: number }).stored;
+  assert.equal(stored, 3882 + 116);
+  const again = run('ingest', '--db', db, SAMPLE, '--json');
+  assert.equal((JSON.parse(again.stdout) as { stored: number; files: { outcome: string }[] }).stored, 0);
+  const fromFiles = JSON.parse(run('explain', SAMPLE, '--json').stdout) as { spikes: JsonSpike[] };
+  const fromStore = run('explain', '--db', db, '--json');
+  assert.equal(fromStore.code, 0, fromStore.stderr);
+  const stripped = (r: { spikes: JsonSpike[] }) => r.spikes.map((s) => [s.start, s.end, s.bytes, s.explanations.map((e) => [e.rule, e.confidence, e.flows[0].bytes, e.logs[0].line])]);
+  assert.deepEqual(stripped(JSON.parse(fromStore.stdout)), stripped(fromFiles));
+  const q = run('query', '--db', db, 'SELECT spike, rule, count(*) AS n FROM explanations GROUP BY spike, rule ORDER BY spike', '--json');
+  assert.equal(q.code, 0, q.stderr);
+  assert.deepEqual(JSON.parse(q.stdout), [{ spike: 1, rule: 'ftp_upload', n: 3 }, { spike: 2, rule: 'ftp_upload', n: 3 }]);
+  const table = run('query', '--db', db, "SELECT count(*) AS flows FROM flows WHERE src = '192.168.200.77'");
+  assert.match(table.stdout, /flows/);
+  const bad = run('query', '--db', db, 'SELEC nonsense');
+  assert.equal(bad.code, 2);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
+});
+
 test('user errors: one clear line, exit 2, no stack trace', (t) => {
   const dir = scratch(t);
   const cases: [string[], RegExp][] = [
     [['explain', path.join(dir, 'missing.txt')], /missing\.txt: no such file or directory/],
-    [['explain'], /missing required argument/],
+    [['explain'], /no inputs given/],
     [['explain', SAMPLE, '--jsn'], /unknown option '--jsn'[\s\S]*--json/],
     [['explian', SAMPLE], /unknown command 'explian'[\s\S]*explain/],
     [['explain', SAMPLE, '--tz', 'Mars/Olympus'], /unknown time zone 'Mars\/Olympus'/],
     [['explain', SAMPLE, '--bin', 'often'], /--bin 'often'/],
   ];
   writeFileSync(path.join(dir, 'empty.log'), '');
-  cases.push([['explain', path.join(dir, 'empty.log')], /empty\.log: empty file/]);
   writeFileSync(path.join(dir, 'photo.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]));
   cases.push([['explain', path.join(dir, 'photo.jpg')], /photo\.jpg: unknown format \(tried argus-text/]);
   mkdirSync(path.join(dir, 'nothing'));
@@ -188,6 +211,15 @@ test('user errors: one clear line, exit 2, no stack trace', (t) => {
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(r.stdout, '');
   }
+});
+
+test('an empty input: one clear line naming it, exit 1 (nothing to explain)', (t) => {
+  const dir = scratch(t);
+  writeFileSync(path.join(dir, 'empty.log'), '');
+  const r = run('explain', path.join(dir, 'empty.log'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^flowlink: no flow records in .*empty\.log \(.*empty\.log: empty file\)/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
 test('a rule file error names file, line and column with a caret', (t) => {
