@@ -3,6 +3,7 @@
 import type { Parser } from './parser.js';
 import { pcapParser } from './pcap/index.js';
 import { argusText } from './argus-text.js';
+import { argusBinary } from './argus-binary.js';
 import { zeekConn } from './zeek-conn.js';
 import { nfdump } from './nfdump.js';
 import { pureFtpdParser } from './pure-ftpd.js';
@@ -25,6 +26,7 @@ export const parsers: Parser[] = [
   accessLogParser,
   syslogParser,
   pcapParser,
+  argusBinary,
 ];
 
 export interface Detection {
