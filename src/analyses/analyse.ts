@@ -34,5 +34,6 @@ export function findSpikes(flows: FlowRecord[], options: AnalyseOptions): { seri
 
 export function analyse(flows: FlowRecord[], logs: LogEvent[], rules: RuleSet, options: AnalyseOptions): Analysis {
   const { series, spikes } = findSpikes(flows, options);
-  return { series, spikes, explained: markScheduledJobs(explainSpikes(spikes, rules, logs)) };
+  // All flows, not only the spike's: a control connection may start before the spike window.
+  return { series, spikes, explained: markScheduledJobs(explainSpikes(spikes, rules, logs, { flows })) };
 }

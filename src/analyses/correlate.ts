@@ -1,101 +1,362 @@
-// The rule engine's driver: for each spike, pair its flows with nearby log events through
-// every rule, then keep the best pairs so that no flow and no log line is claimed twice.
+// The rule engine's driver. Per spike and rule:
+//   1. candidates: the spike's flows that pass `flow:`, the logs near them (a time index:
+//      logs sorted by time, searched by binary search) that pass `log:`;
+//   2. explanations: one flow and one log (`flow:` / `log:`), or a group on one side
+//      (`flows:` / `logs:`) found by a bounded subset search, or groups on both sides;
+//   3. companions (`with` / `require`) looked up around each explanation's events;
+//   4. assignment: best confidence first, so no flow and no log line is claimed twice.
+// Documented in docs/rules.md ("How the engine evaluates a rule").
 import type { Explanation, ExplainedSpike, FlowRecord, LogEvent, Micros, Spike } from '../event.js';
-import type { CompiledRule, RuleSet } from '../rules/types.js';
+import type { Bindings, CompiledRule, Outcome, RuleEvent, RuleSet, SpikeScope } from '../rules/types.js';
 import { MICROS_PER_SECOND } from '../time.js';
+import { clockTime } from '../rules/format.js';
+
+/** At most this many candidates enter a group's subset search (the closest in time to the other side). */
+export const MAX_GROUP_CANDIDATES = 200;
+/** Up to this many candidates every subset is tried; beyond, runs of consecutive candidates in time order. */
+export const EXHAUSTIVE_GROUP_LIMIT = 12;
+/** How much of the way to 1 a found `with` event takes the confidence (times its own factor). */
+export const COMPANION_LIFT = 0.5;
+
+export interface CorrelateOptions {
+  /**
+   * Every flow read, sorted or not: where `with NAME: flow` companions are looked for (a
+   * control connection may lie outside the spike's window). Defaults to the spike's flows.
+   */
+  flows?: FlowRecord[];
+}
+
+/** An explanation with the companion events that corroborated it (not claimed: they can corroborate several). */
+export interface RuleExplanation extends Explanation {
+  companions: { name: string; event: RuleEvent }[];
+}
 
 interface Candidate {
   rule: CompiledRule;
-  flow: FlowRecord;
-  log: LogEvent;
+  flows: FlowRecord[];
+  logs: LogEvent[];
+  events: Record<string, RuleEvent>;
   confidence: number;
   evidence: string[];
   bytes: number;
+  /** For groups: the same explanation over fewer members, after some were claimed by a better one. */
+  shrink?: (flows: FlowRecord[], logs: LogEvent[]) => Candidate | null;
 }
 
-/** Index of the first log at or after t (logs sorted by ts). */
-function lowerBound(logs: LogEvent[], t: Micros): number {
-  let lo = 0;
-  let hi = logs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (logs[mid].ts < t) lo = mid + 1;
-    else hi = mid;
+/** Events sorted by start, with the longest span, so "everything overlapping [from, to]" is a binary search. */
+class TimeIndex<E> {
+  private readonly items: { start: Micros; end: Micros; event: E }[];
+  private readonly longest: Micros;
+
+  constructor(events: E[], span: (e: E) => [Micros, Micros]) {
+    this.items = events.map((event) => {
+      const [start, end] = span(event);
+      return { start, end, event };
+    });
+    this.items.sort((a, b) => a.start - b.start);
+    this.longest = this.items.reduce((m, x) => Math.max(m, x.end - x.start), 0);
   }
-  return lo;
+
+  /** Events whose span comes within [from, to]. */
+  overlapping(from: Micros, to: Micros): E[] {
+    const out: E[] = [];
+    let lo = 0;
+    let hi = this.items.length;
+    const first = from - this.longest;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.items[mid].start < first) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.items.length && this.items[i].start <= to; i++) {
+      if (this.items[i].end >= from) out.push(this.items[i].event);
+    }
+    return out;
+  }
 }
 
-/** A log's implied transfer time (pure-ftpd logs bytes and rate), so a log may end long after a flow starts. */
+/** A log's implied transfer time (bytes / rate or a logged duration), so a log may end long after a flow starts. */
 function impliedDuration(log: LogEvent): Micros {
   const d = log.fields.duration;
-  return typeof d === 'number' && Number.isFinite(d) ? d * MICROS_PER_SECOND : 0;
+  if (typeof d === 'number' && Number.isFinite(d)) return d * MICROS_PER_SECOND;
+  const bytes = Number(log.fields.bytes);
+  const rate = Number(log.fields.rate);
+  return Number.isFinite(bytes) && Number.isFinite(rate) && rate > 0 ? (bytes / rate) * MICROS_PER_SECOND : 0;
 }
 
-function candidatesFor(spike: Spike, rules: CompiledRule[], logs: LogEvent[]): Candidate[] {
-  const out: Candidate[] = [];
-  for (const rule of rules) {
-    const flows = spike.flows.filter((f) => rule.matchesFlow(f.flow));
-    if (flows.length === 0) continue;
-    let from = Infinity;
-    let to = -Infinity;
-    for (const { flow } of flows) {
-      from = Math.min(from, flow.start);
-      to = Math.max(to, flow.end);
+function logSpan(log: LogEvent): [Micros, Micros] {
+  return [log.ts - impliedDuration(log), log.ts];
+}
+
+function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 1;
+}
+
+/**
+ * The best subset of `items` by `score` (null: does not hold). Every non-empty subset up to
+ * EXHAUSTIVE_GROUP_LIMIT items, else every run of consecutive items (callers sort by time:
+ * a split upload's connections and a session's deliveries follow each other). Ties go to
+ * the larger subset, so nothing that fits is left out.
+ */
+export function bestSubset<T, R extends { confidence: number }>(items: T[], score: (subset: T[]) => R | null): R | null {
+  let best: R | null = null;
+  let bestSize = 0;
+  const consider = (subset: T[]) => {
+    const r = score(subset);
+    if (!r) return;
+    if (!best || r.confidence > best.confidence + 1e-9 || (Math.abs(r.confidence - best.confidence) <= 1e-9 && subset.length > bestSize)) {
+      best = r;
+      bestSize = subset.length;
     }
-    const nearby: LogEvent[] = [];
-    for (let i = lowerBound(logs, from - rule.timeSlack); i < logs.length && logs[i].ts <= to + rule.timeSlack; i++) {
-      if (rule.matchesLog(logs[i])) nearby.push(logs[i]);
-    }
-    for (const { flow, bytes } of flows) {
-      for (const log of nearby) {
-        // Cheap time bound before the full join: the log must fall near the flow's own span.
-        if (log.ts < flow.start - rule.timeSlack || log.ts - impliedDuration(log) > flow.end + rule.timeSlack) continue;
-        const result = rule.join(flow, log);
-        if (result) out.push({ rule, flow, log, confidence: result.confidence, evidence: result.evidence, bytes });
+  };
+  if (items.length <= EXHAUSTIVE_GROUP_LIMIT) {
+    for (let mask = 1; mask < 1 << items.length; mask++) consider(items.filter((_, i) => mask & (1 << i)));
+  } else {
+    for (let i = 0; i < items.length; i++) for (let j = i + 1; j <= items.length; j++) consider(items.slice(i, j));
+  }
+  return best;
+}
+
+interface Context {
+  spike: SpikeScope;
+  /** Bytes each of the spike's flows put into it. */
+  bytesOf: Map<string, number>;
+  flowIndex: TimeIndex<FlowRecord>;
+  logIndex: TimeIndex<LogEvent>;
+}
+
+function spanOf(flows: FlowRecord[], logs: LogEvent[]): [Micros, Micros] {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const f of flows) [from, to] = [Math.min(from, f.start), Math.max(to, f.end)];
+  for (const l of logs) {
+    const [a, b] = logSpan(l);
+    [from, to] = [Math.min(from, a), Math.max(to, b)];
+  }
+  return [from, to];
+}
+
+/**
+ * Scores bound events: base × mean `each:` factor × `match:` factor, then the companions:
+ * a `require` event must be found (its factor multiplies in), a found `with` event lifts the
+ * confidence COMPANION_LIFT of the way to 1 (times its own factor).
+ */
+function score(rule: CompiledRule, flows: FlowRecord[], logs: LogEvent[], pairs: Outcome[], ctx: Context, withCompanions: boolean): Candidate | null {
+  const bindings: Bindings = { flows, logs, spike: ctx.spike };
+  const m = rule.evaluate(bindings);
+  if (!m) return null;
+  let confidence = rule.confidence * mean(pairs.map((p) => p.factor)) * m.factor;
+  const evidence = [...new Set(pairs.flatMap((p) => p.evidence)), ...m.evidence];
+  const events: Record<string, RuleEvent> = {};
+  if (withCompanions) {
+    const own = new Set<RuleEvent>([...flows, ...logs]);
+    const [from, to] = spanOf(flows, logs);
+    for (const c of rule.companions) {
+      const pool: RuleEvent[] = c.kind === 'flow' ? ctx.flowIndex.overlapping(from - c.slack, to + c.slack) : ctx.logIndex.overlapping(from - c.slack, to + c.slack);
+      let best: { event: RuleEvent; outcome: Outcome } | undefined;
+      for (const e of pool) {
+        if (own.has(e)) continue;
+        const o = c.test({ ...bindings, events }, e);
+        if (o && (!best || o.factor > best.outcome.factor)) best = { event: e, outcome: o };
       }
+      if (!best) {
+        if (c.required) return null;
+        continue;
+      }
+      events[c.name] = best.event;
+      confidence = c.required ? confidence * best.outcome.factor : confidence + (1 - confidence) * COMPANION_LIFT * best.outcome.factor;
+      evidence.push(`${c.name}: ${describeEvent(best.event)}`, ...best.outcome.evidence.map((e) => `  ${e}`));
     }
   }
+  const bytes = flows.reduce((s, f) => s + (ctx.bytesOf.get(f.flowId) ?? 0), 0);
+  return { rule, flows, logs, events, confidence, evidence, bytes };
+}
+
+function describeEvent(e: RuleEvent): string {
+  if (e.kind === 'log') return `log ${e.origin.file}:${e.origin.line} at ${clockTime(e.ts)}`;
+  const proto = e.proto === 6 ? 'tcp' : e.proto === 17 ? 'udp' : String(e.proto);
+  const port = (p: number | null) => (p === null ? '' : `:${p}`);
+  return `flow ${clockTime(e.start)}-${clockTime(e.end)} ${proto} ${e.src}${port(e.sport)} ${e.dir ?? '->'} ${e.dst}${port(e.dport)}`;
+}
+
+/** Every explanation one rule offers for a spike, before assignment. */
+function candidatesFor(rule: CompiledRule, spikeFlows: FlowRecord[], ctx: Context): Candidate[] {
+  const flows = spikeFlows.filter((f) => rule.matchesFlow(f));
+  if (flows.length === 0) return [];
+  const slack = rule.timeSlack;
+  /** Logs that pass `log:` near one flow (its span, plus the slack, plus the log's own transfer time). */
+  const logsNear = (f: FlowRecord) => ctx.logIndex.overlapping(f.start - slack, f.end + slack).filter((l) => rule.matchesLog(l) && l.ts >= f.start - slack);
+  const pairOf = new Map<FlowRecord, Map<LogEvent, Outcome>>();
+  const partners = (f: FlowRecord): Map<LogEvent, Outcome> => {
+    let m = pairOf.get(f);
+    if (!m) {
+      m = new Map();
+      for (const l of logsNear(f)) {
+        const p = rule.pair(f, l);
+        if (p) m.set(l, p);
+      }
+      pairOf.set(f, m);
+    }
+    return m;
+  };
+  const out: Candidate[] = [];
+  const push = (c: Candidate | null) => c && out.push(c);
+
+  if (rule.flowArity === 'one' && rule.logArity === 'one') {
+    for (const f of flows) for (const [l, p] of partners(f)) push(score(rule, [f], [l], [p], ctx, true));
+    return out;
+  }
+
+  if (rule.flowArity === 'one') {
+    // One flow, a group of logs: the logs pairing with the flow, the best-fitting subset.
+    for (const f of flows) {
+      const m = partners(f);
+      const logs = nearest([...m.keys()], (l) => Math.abs(l.ts - f.end)).sort((a, b) => a.ts - b.ts);
+      const build = (fs: FlowRecord[], ls: LogEvent[], companions: boolean) =>
+        ls.length === 0 ? null : score(rule, fs, ls, ls.map((l) => m.get(l)!), ctx, companions);
+      const best = bestSubset(logs, (ls) => build([f], ls, false));
+      if (best) push(withShrink(build([f], best.logs, true), build));
+    }
+    return out;
+  }
+
+  if (rule.logArity === 'one') {
+    // A group of flows, one log: the flows pairing with the log (one upload over several connections).
+    const byLog = new Map<LogEvent, Map<FlowRecord, Outcome>>();
+    for (const f of flows) {
+      for (const [l, p] of partners(f)) {
+        if (!byLog.has(l)) byLog.set(l, new Map());
+        byLog.get(l)!.set(f, p);
+      }
+    }
+    for (const [l, m] of byLog) {
+      const fs = nearest([...m.keys()], (f) => Math.abs(f.end - l.ts)).sort((a, b) => a.start - b.start);
+      const build = (group: FlowRecord[], ls: LogEvent[], companions: boolean) =>
+        group.length === 0 || ls.length === 0 ? null : score(rule, group, ls, group.map((f) => m.get(f)!), ctx, companions);
+      const best = bestSubset(fs, (group) => build(group, [l], false));
+      if (best) push(withShrink(build(best.flows, [l], true), build));
+    }
+    return out;
+  }
+
+  // Groups on both sides (many deliveries against the spike's mail flows): every flow and log
+  // that pairs with something on the other side, as one explanation.
+  const fs = flows.filter((f) => partners(f).size > 0);
+  const ls = [...new Set(fs.flatMap((f) => [...partners(f).keys()]))].sort((a, b) => a.ts - b.ts);
+  const build = (group: FlowRecord[], logs: LogEvent[], companions: boolean) => {
+    if (group.length === 0 || logs.length === 0) return null;
+    const ps: Outcome[] = [];
+    for (const f of group) {
+      const m = partners(f);
+      for (const l of logs) {
+        const p = m.get(l);
+        if (p) ps.push(p);
+      }
+    }
+    return score(rule, group, logs, ps, ctx, companions);
+  };
+  if (fs.length > 0) push(withShrink(build(fs, ls, true), build));
   return out;
 }
 
-/** Best pairs first; each flow and each log line explains at most one thing. */
+/** The `limit` items with the smallest distance (all of them when there are fewer). */
+function nearest<T>(items: T[], distance: (x: T) => number, limit = MAX_GROUP_CANDIDATES): T[] {
+  if (items.length <= limit) return items;
+  return [...items].sort((a, b) => distance(a) - distance(b)).slice(0, limit);
+}
+
+function withShrink(
+  c: Candidate | null,
+  build: (flows: FlowRecord[], logs: LogEvent[], companions: boolean) => Candidate | null,
+): Candidate | null {
+  if (c) c.shrink = (flows, logs) => withShrink(build(flows, logs, true), build);
+  return c;
+}
+
+function byRank(a: Candidate, b: Candidate): number {
+  return b.confidence - a.confidence || b.bytes - a.bytes;
+}
+
+/**
+ * Best first; each flow and each log line explains at most one thing. A group that lost
+ * members to a better explanation is scored again without them and goes back in line.
+ */
 function assign(candidates: Candidate[]): Candidate[] {
-  candidates.sort((a, b) => b.confidence - a.confidence || b.bytes - a.bytes);
+  const queue = [...candidates].sort(byRank);
   const usedFlows = new Set<string>();
   const usedLogs = new Set<LogEvent>();
   const chosen: Candidate[] = [];
-  for (const c of candidates) {
-    if (usedFlows.has(c.flow.flowId) || usedLogs.has(c.log)) continue;
-    usedFlows.add(c.flow.flowId);
-    usedLogs.add(c.log);
+  while (queue.length) {
+    const c = queue.shift()!;
+    const flows = c.flows.filter((f) => !usedFlows.has(f.flowId));
+    const logs = c.logs.filter((l) => !usedLogs.has(l));
+    if (flows.length !== c.flows.length || logs.length !== c.logs.length) {
+      const smaller = c.shrink?.(flows, logs);
+      if (smaller && (smaller.rule.flowArity === 'many' || flows.length === c.flows.length) && (smaller.rule.logArity === 'many' || logs.length === c.logs.length)) {
+        const at = queue.findIndex((q) => byRank(smaller, q) < 0);
+        queue.splice(at < 0 ? queue.length : at, 0, smaller);
+      }
+      continue;
+    }
+    for (const f of c.flows) usedFlows.add(f.flowId);
+    for (const l of c.logs) usedLogs.add(l);
     chosen.push(c);
   }
   return chosen;
 }
 
-function toExplanation(c: Candidate): Explanation {
+function toExplanation(c: Candidate): RuleExplanation {
+  const bindings: Bindings = { flows: c.flows, logs: c.logs, events: c.events };
   return {
     rule: c.rule.name,
     title: c.rule.title,
     confidence: c.confidence,
-    summary: c.rule.explain(c.flow, c.log),
+    summary: c.rule.render(bindings),
     evidence: c.evidence,
-    flows: [c.flow],
-    logs: [c.log],
+    flows: [...c.flows].sort((a, b) => a.start - b.start),
+    logs: [...c.logs].sort((a, b) => a.ts - b.ts),
     bytes: c.bytes,
+    companions: Object.entries(c.events).map(([name, event]) => ({ name, event })),
   };
 }
 
-export function explainSpike(spike: Spike, rules: RuleSet, logs: LogEvent[]): ExplainedSpike {
-  const chosen = assign(candidatesFor(spike, rules.rules, logs));
+export function explainSpike(spike: Spike, rules: RuleSet, logs: LogEvent[], options: CorrelateOptions = {}): ExplainedSpike {
+  const spikeFlows = spike.flows.map((f) => f.flow);
+  const ctx: Context = {
+    spike: { start: spike.start, end: spike.end, bytes: spike.bytes, excessBytes: spike.excessBytes },
+    bytesOf: new Map(spike.flows.map((f) => [f.flow.flowId, f.bytes])),
+    flowIndex: new TimeIndex(options.flows ?? spikeFlows, (f) => [f.start, f.end]),
+    logIndex: new TimeIndex(logs, logSpan),
+  };
+  return explainWith(spike, rules, ctx);
+}
+
+function explainWith(spike: Spike, rules: RuleSet, ctx: Context): ExplainedSpike {
+  const spikeFlows = spike.flows.map((f) => f.flow);
+  const chosen = assign(rules.rules.flatMap((r) => candidatesFor(r, spikeFlows, ctx)));
   const explanations = chosen.map(toExplanation).sort((a, b) => a.flows[0].start - b.flows[0].start);
-  const explained = new Set(chosen.map((c) => c.flow.flowId));
-  const explainedBytes = chosen.reduce((sum, c) => sum + c.bytes, 0);
+  // Companion flows in the spike are explained too (a control connection's few bytes), once.
+  const explained = new Set<string>();
+  for (const c of chosen) {
+    for (const f of c.flows) explained.add(f.flowId);
+    for (const e of Object.values(c.events)) if (e.kind === 'flow') explained.add(e.flowId);
+  }
+  const explainedBytes = [...explained].reduce((s, id) => s + (ctx.bytesOf.get(id) ?? 0), 0);
   const unexplained = spike.flows.filter((f) => !explained.has(f.flow.flowId));
   const unexplainedBytes = Math.max(0, spike.bytes - explainedBytes);
   return { spike, explanations, unexplainedBytes, unexplained };
 }
 
-export function explainSpikes(spikes: Spike[], rules: RuleSet, logs: LogEvent[]): ExplainedSpike[] {
-  return spikes.map((s) => explainSpike(s, rules, logs));
+export function explainSpikes(spikes: Spike[], rules: RuleSet, logs: LogEvent[], options: CorrelateOptions = {}): ExplainedSpike[] {
+  // One log index for every spike.
+  const logIndex = new TimeIndex(logs, logSpan);
+  const allFlows = options.flows ? new TimeIndex(options.flows, (f: FlowRecord) => [f.start, f.end]) : undefined;
+  return spikes.map((spike) =>
+    explainWith(spike, rules, {
+      spike: { start: spike.start, end: spike.end, bytes: spike.bytes, excessBytes: spike.excessBytes },
+      bytesOf: new Map(spike.flows.map((f) => [f.flow.flowId, f.bytes])),
+      flowIndex: allFlows ?? new TimeIndex(spike.flows.map((f) => f.flow), (f) => [f.start, f.end]),
+      logIndex,
+    }),
+  );
 }

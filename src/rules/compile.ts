@@ -9,9 +9,12 @@ import { MICROS_PER_SECOND } from '../time.js';
 import { formatDuration } from '../units.js';
 import { unquote } from './lexer.js';
 import { parseRuleText, ruleParser } from './parser.js';
-import { FLOW_FIELD_NAMES, flowField, isRange, logField, PROTOCOLS, type Value, type ValueType } from './fields.js';
+import {
+  FLOW_FIELD_NAMES, flowField, flowSpan, isRange, LOG_FIELDS, logField, logSpan, PROTOCOLS, SPIKE_FIELD_NAMES, SPIKE_FIELDS,
+  type Range, type Value, type ValueType,
+} from './fields.js';
 import { evidenceValue, FORMATTER_NAMES, FORMATTERS, renderValue, splitTemplate } from './format.js';
-import type { CompiledRule, JoinResult } from './types.js';
+import type { Arity, Bindings, Companion, CompiledRule, JoinResult, Outcome as RuleOutcome, RuleEvent } from './types.js';
 
 export const DEFAULT_CONFIDENCE = 0.8;
 /** How far outside a flow's span the engine looks for logs when `match:` names no time tolerance. */
@@ -29,20 +32,33 @@ type Literal =
 
 type Amount = Extract<Literal, { kind: 'number' | 'quantity' }>;
 
+/**
+ * `flow.src` (scope flow, name src), `src` (no scope: resolved by the clause), `flow` or
+ * `control` alone (an event: no name).
+ */
 interface FieldRef {
   kind: 'field';
-  scope?: 'flow' | 'log';
-  name: string;
-  /** The first token (`flow` in `flow.src`) and the name token. */
+  scope?: string;
+  name?: string;
+  /** The first token (`flow` in `flow.src`) and the name token (the first token when there is none). */
   token: IToken;
   nameToken: IToken;
 }
 
-type Operand = FieldRef | Literal;
+interface Aggregate {
+  kind: 'aggregate';
+  fn: string;
+  token: IToken;
+  arg: FieldRef;
+}
+
+type Operand = FieldRef | Aggregate | Literal;
 
 type SetItem = { kind: 'single'; lit: Literal } | { kind: 'range'; from: Literal; to: Literal };
 
 type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+type Relation = 'before' | 'after' | 'overlaps';
 
 type Expr =
   | { kind: 'or' | 'and'; items: Expr[] }
@@ -51,9 +67,17 @@ type Expr =
   | { kind: 'in'; opToken: IToken; lhs: Operand; items: SetItem[] }
   | { kind: 'matches'; opToken: IToken; lhs: Operand; pattern: IToken }
   | { kind: 'approx'; opToken: IToken; lhs: Operand; rhs: Operand; tolerance: Amount }
-  | { kind: 'near'; opToken: IToken; lhs: Operand; rhs: Operand; distance: Amount };
+  | { kind: 'near'; opToken: IToken; lhs: Operand; rhs: Operand; distance: Amount }
+  | { kind: 'relation'; rel: Relation; opToken: IToken; lhs: Operand; rhs: Operand; tolerance?: Amount };
 
-type ClauseName = 'title' | 'confidence' | 'tags' | 'flow' | 'log' | 'match' | 'explain';
+type ClauseName = 'title' | 'confidence' | 'tags' | 'flow' | 'log' | 'each' | 'match' | 'explain';
+
+interface CompanionAst {
+  required: boolean;
+  name: IToken;
+  kind: 'flow' | 'log';
+  expr: Expr;
+}
 
 interface RuleAst {
   ruleToken: IToken;
@@ -62,8 +86,12 @@ interface RuleAst {
   confidence?: IToken;
   tags?: IToken[];
   flow?: Expr;
+  flowArity: Arity;
   log?: Expr;
+  logArity: Arity;
+  each?: Expr;
   match?: Expr;
+  companions: CompanionAst[];
   explain?: IToken;
 }
 
@@ -82,6 +110,38 @@ function fail(token: IToken, reason: string, columnOffset = 0): never {
   throw new CompileProblem(token, reason, columnOffset);
 }
 
+/** Levenshtein distance, for "did you mean" hints. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known name closest to `name`, when one is close enough to be a typo. */
+function closestName(name: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** "; did you mean 'x'?", or nothing. */
+function closest(name: string, known: string[]): string {
+  const near = closestName(name, known);
+  return near ? `; did you mean '${near}'?` : '';
+}
+
 const BYTE_UNITS: Record<string, number> = {
   B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4,
 };
@@ -97,7 +157,7 @@ function quantity(token: IToken): Amount {
   if (unit === '%') return { kind: 'quantity', value: n / 100, dim: 'percent', token };
   if (Object.hasOwn(BYTE_UNITS, unit)) return { kind: 'quantity', value: n * BYTE_UNITS[unit], dim: 'bytes', token };
   if (Object.hasOwn(DURATION_UNITS, unit)) return { kind: 'quantity', value: n * DURATION_UNITS[unit], dim: 'duration', token };
-  const near = ALL_UNITS.find((u) => u.toLowerCase() === unit.toLowerCase());
+  const near = ALL_UNITS.find((u) => u.toLowerCase() === unit.toLowerCase()) ?? closestName(unit, ALL_UNITS);
   const hint = near ? `; did you mean '${near}'?` : '';
   fail(token, `unknown unit '${unit}' in '${token.image}' (known: ${ALL_UNITS.join(', ')})${hint}`, m[1].length);
 }
@@ -119,6 +179,11 @@ function nodes(ctx: Ctx, key: string): CstNode[] {
 
 const BaseVisitor = ruleParser.getBaseCstVisitorConstructor<void, unknown>();
 
+type ClauseValue =
+  | [ClauseName, IToken, unknown]
+  | ['group', IToken, Expr]
+  | ['companion', IToken, CompanionAst];
+
 /** CST -> AST. Checks only what needs no field knowledge: duplicate clauses and units. */
 class AstBuilder extends BaseVisitor {
   constructor() {
@@ -135,14 +200,28 @@ class AstBuilder extends BaseVisitor {
   }
 
   ruleDecl(ctx: Ctx): RuleAst {
-    const ast: RuleAst = { ruleToken: tok(ctx, 'Rule'), name: tok(ctx, 'name') };
-    const seen = new Map<ClauseName, IToken>();
-    for (const c of nodes(ctx, 'clause')) {
-      const [kind, keyword, value] = this.sub<[ClauseName, IToken, unknown]>(c);
+    const ast: RuleAst = { ruleToken: tok(ctx, 'Rule'), name: tok(ctx, 'name'), flowArity: 'one', logArity: 'one', companions: [] };
+    const seen = new Map<string, IToken>();
+    const once = (kind: string, keyword: IToken, what = `'${kind}' clause`) => {
       const first = seen.get(kind);
-      if (first) fail(keyword, `duplicate '${kind}' clause in rule '${ast.name.image}' (first on line ${first.startLine})`);
+      if (first) fail(keyword, `duplicate ${what} in rule '${ast.name.image}' (first on line ${first.startLine})`);
       seen.set(kind, keyword);
-      (ast as unknown as Record<string, unknown>)[kind] = value;
+    };
+    for (const c of nodes(ctx, 'clause')) {
+      const [kind, keyword, value] = this.sub<ClauseValue>(c);
+      if (kind === 'group') {
+        // `flows:` is the `flow` clause for a group: one of the two per rule.
+        const single = keyword.image === 'flows' ? 'flow' : 'log';
+        once(single, keyword, `'${single}:' / '${keyword.image}:' clause`);
+        if (single === 'flow') [ast.flow, ast.flowArity] = [value, 'many'];
+        else [ast.log, ast.logArity] = [value, 'many'];
+      } else if (kind === 'companion') {
+        once(`with ${value.name.image}`, value.name, `event '${value.name.image}'`);
+        ast.companions.push(value);
+      } else {
+        once(kind, keyword, kind === 'flow' || kind === 'log' ? `'${kind}:' / '${kind}s:' clause` : undefined);
+        (ast as unknown as Record<string, unknown>)[kind] = value;
+      }
     }
     return ast;
   }
@@ -152,31 +231,50 @@ class AstBuilder extends BaseVisitor {
     return this.visit(node(ctx, key));
   }
 
-  titleClause(ctx: Ctx): [ClauseName, IToken, IToken] {
+  titleClause(ctx: Ctx): ClauseValue {
     return ['title', tok(ctx, 'Title'), tok(ctx, 'StringLiteral')];
   }
 
-  confidenceClause(ctx: Ctx): [ClauseName, IToken, IToken] {
+  confidenceClause(ctx: Ctx): ClauseValue {
     return ['confidence', tok(ctx, 'Confidence'), tok(ctx, 'NumberLiteral')];
   }
 
-  tagsClause(ctx: Ctx): [ClauseName, IToken, IToken[]] {
+  tagsClause(ctx: Ctx): ClauseValue {
     return ['tags', tok(ctx, 'Tags'), tokens(ctx, 'Name')];
   }
 
-  flowClause(ctx: Ctx): [ClauseName, IToken, Expr] {
+  flowClause(ctx: Ctx): ClauseValue {
     return ['flow', tok(ctx, 'Flow'), this.sub<Expr>(node(ctx, 'expression'))];
   }
 
-  logClause(ctx: Ctx): [ClauseName, IToken, Expr] {
+  logClause(ctx: Ctx): ClauseValue {
     return ['log', tok(ctx, 'Log'), this.sub<Expr>(node(ctx, 'expression'))];
   }
 
-  matchClause(ctx: Ctx): [ClauseName, IToken, Expr] {
+  groupClause(ctx: Ctx): ClauseValue {
+    return ['group', tok(ctx, 'group'), this.sub<Expr>(node(ctx, 'expression'))];
+  }
+
+  eachClause(ctx: Ctx): ClauseValue {
+    return ['each', tok(ctx, 'Each'), this.sub<Expr>(node(ctx, 'expression'))];
+  }
+
+  companionClause(ctx: Ctx): ClauseValue {
+    const mode = tok(ctx, 'mode');
+    const value: CompanionAst = {
+      required: mode.image === 'require',
+      name: tok(ctx, 'name'),
+      kind: tok(ctx, 'kind').image as 'flow' | 'log',
+      expr: this.sub<Expr>(node(ctx, 'expression')),
+    };
+    return ['companion', mode, value];
+  }
+
+  matchClause(ctx: Ctx): ClauseValue {
     return ['match', tok(ctx, 'Match'), this.sub<Expr>(node(ctx, 'expression'))];
   }
 
-  explainClause(ctx: Ctx): [ClauseName, IToken, IToken] {
+  explainClause(ctx: Ctx): ClauseValue {
     return ['explain', tok(ctx, 'Explain'), tok(ctx, 'StringLiteral')];
   }
 
@@ -208,21 +306,33 @@ class AstBuilder extends BaseVisitor {
     if (ctx.In) return { kind: 'in', opToken: tok(ctx, 'In'), lhs, items: this.sub<SetItem[]>(node(ctx, 'set')) };
     if (ctx.Matches) return { kind: 'matches', opToken: tok(ctx, 'Matches'), lhs, pattern: tok(ctx, 'StringLiteral') };
     const rhs = this.sub<Operand>(node(ctx, 'rhs'));
+    if (ctx.relation) {
+      const opToken = tok(ctx, 'relation');
+      const tolerance = ctx.tolerance ? this.sub<Amount>(node(ctx, 'tolerance')) : undefined;
+      return { kind: 'relation', rel: opToken.image as Relation, opToken, lhs, rhs, tolerance };
+    }
     if (ctx.Approx) return { kind: 'approx', opToken: tok(ctx, 'Approx'), lhs, rhs, tolerance: this.sub<Amount>(node(ctx, 'tolerance')) };
     return { kind: 'near', opToken: tok(ctx, 'Within'), lhs, rhs, distance: this.sub<Amount>(node(ctx, 'distance')) };
   }
 
   operand(ctx: Ctx): Operand {
-    return this.sub<Operand>(node(ctx, ctx.fieldRef ? 'fieldRef' : 'literal'));
+    return this.sub<Operand>(node(ctx, ctx.aggregate ? 'aggregate' : ctx.fieldRef ? 'fieldRef' : 'literal'));
+  }
+
+  aggregate(ctx: Ctx): Aggregate {
+    const token = tok(ctx, 'fn');
+    return { kind: 'aggregate', fn: token.image, token, arg: this.sub<FieldRef>(node(ctx, 'arg')) };
   }
 
   fieldRef(ctx: Ctx): FieldRef {
-    const nameToken = tok(ctx, 'field');
-    if (ctx.scope) {
-      const scope = tok(ctx, 'scope');
-      return { kind: 'field', scope: scope.image as 'flow' | 'log', name: nameToken.image, token: scope, nameToken };
+    const first = tok(ctx, 'scope');
+    if (!ctx.field) {
+      // `flow` / `log` alone are those events; a bare name is resolved by the clause it is in.
+      if (first.tokenType.name === 'Identifier') return { kind: 'field', name: first.image, token: first, nameToken: first };
+      return { kind: 'field', scope: first.image, token: first, nameToken: first };
     }
-    return { kind: 'field', name: nameToken.image, token: nameToken, nameToken };
+    const nameToken = tok(ctx, 'field');
+    return { kind: 'field', scope: first.image, name: nameToken.image, token: first, nameToken };
   }
 
   literal(ctx: Ctx): Literal {
@@ -332,31 +442,52 @@ function inCidr(value: string, cidr: Cidr): boolean {
 }
 
 // ---------------------------------------------------------------- checking and building
+// ---------------------------------------------------------------- checking and building
 
-type Scope = 'flow' | 'log' | 'match';
+/** Where an expression sits: which events its names can mean, and whether groups are aggregated. */
+type Clause = 'flow' | 'log' | 'each' | 'match' | 'companion' | 'template';
+
+interface Env {
+  clause: Clause;
+  flowArity: Arity;
+  logArity: Arity;
+  /** Every `with` / `require` event of the rule, by name. */
+  companions: Map<string, 'flow' | 'log'>;
+  /** In a `with` clause: the event it looks for. */
+  self?: { name: string; kind: 'flow' | 'log' };
+}
 
 /** A resolved operand: a field to read or a literal's value, with what it is called in evidence. */
 interface Term {
   type: ValueType;
-  read(flow: FlowRecord | undefined, log: LogEvent | undefined): Value;
-  /** 'log bytes' for fields, the literal as written for literals. */
+  read(b: Bindings): Value;
+  /** 'log bytes' for fields, 'sum(flow.payload)' for aggregates, the literal as written for literals. */
   label: string;
   field: boolean;
   token: IToken;
 }
 
+/** An evidence line, built only when the report needs it; `join` when it relates two events. */
+interface Ev {
+  say: () => string;
+  join: boolean;
+}
+
 /** What a condition contributes when it holds: a confidence factor and lazily built evidence. */
 interface Outcome {
   factor: number;
-  evidence: (() => string)[];
+  evidence: Ev[];
 }
 
-type Eval = (flow: FlowRecord | undefined, log: LogEvent | undefined) => Outcome | null;
+type Eval = (b: Bindings) => Outcome | null;
 
 const HOLDS: Outcome = { factor: 1, evidence: [] };
 
-/** Which values compare with which: ports and packet counts are both plain counts, etc. */
+const AGGREGATES = ['count', 'sum', 'min', 'max', 'distinct'];
+
+/** Which values compare with which: ports and packet counts are both plain counts, an event's span is times. */
 function dimension(type: ValueType): string {
+  if (type === 'span') return 'time';
   return type === 'number' || type === 'port' || type === 'protocol' ? 'count' : type;
 }
 
@@ -365,6 +496,7 @@ const NUMERIC_DIMS = new Set(['count', 'bytes', 'rate', 'duration', 'time', 'any
 const TYPE_NAMES: Record<ValueType, string> = {
   number: 'a number', protocol: 'a protocol', port: 'a port', bytes: 'a byte count', rate: 'a rate (bytes/s)',
   duration: 'a duration', time: 'a time', address: 'an address', string: 'text', any: 'an untyped log field',
+  span: "an event's time span",
 };
 
 function describeTerm(t: Term): string {
@@ -384,8 +516,27 @@ function gap(a: { lo: number; hi: number }, b: { lo: number; hi: number }): numb
   return Math.max(0, a.lo - b.hi, b.lo - a.hi);
 }
 
+/** How an estimated value was estimated; spans are exact. */
 function rangeNote(v: Value): string | undefined {
-  return isRange(v) ? v.note : undefined;
+  return isRange(v) && v.note !== 'span' ? v.note : undefined;
+}
+
+/** The sum of numbers and estimates: an estimate when any member is one. Members without the value are left out. */
+function sumValues(values: Value[], what: string): Value {
+  let lo = 0;
+  let hi = 0;
+  let n = 0;
+  let estimated = false;
+  for (const v of values) {
+    const iv = interval(v);
+    if (!iv) continue;
+    lo += iv.lo;
+    hi += iv.hi;
+    n++;
+    if (rangeNote(v)) estimated = true;
+  }
+  if (n === 0) return undefined;
+  return estimated ? ({ lo, hi, note: `summed over ${n} ${what}${n === 1 ? '' : 's'}, estimated from packets` } satisfies Range) : lo;
 }
 
 const SYMBOL: Record<CompareOp, string> = { '==': '=', '!=': '≠', '<': '<', '<=': '≤', '>': '>', '>=': '≥' };
@@ -414,21 +565,31 @@ function compareValues(op: CompareOp, a: Value, b: Value, textual: boolean, addr
   return (sa === sb) === (op === '==');
 }
 
+/** What a field of one event reads: its type and a reader. `name` undefined is the event's time span. */
+interface Member {
+  type: ValueType;
+  read(e: RuleEvent): Value;
+}
+
 class RuleChecker {
-  /** The largest time tolerance seen in `match:`. */
+  /** The largest time tolerance seen (in `each:`, `match:` and `with` clauses). */
   timeSlack = 0;
 
-  constructor(private readonly scope: Scope) {}
+  constructor(private readonly env: Env) {}
+
+  private get clause(): Clause {
+    return this.env.clause;
+  }
 
   build(e: Expr): Eval {
     switch (e.kind) {
       case 'and': {
         const items = e.items.map((x) => this.build(x));
-        return (f, l) => {
+        return (b) => {
           let factor = 1;
-          const evidence: (() => string)[] = [];
+          const evidence: Ev[] = [];
           for (const item of items) {
-            const o = item(f, l);
+            const o = item(b);
             if (!o) return null;
             factor *= o.factor;
             evidence.push(...o.evidence);
@@ -438,10 +599,10 @@ class RuleChecker {
       }
       case 'or': {
         const items = e.items.map((x) => this.build(x));
-        return (f, l) => {
+        return (b) => {
           let best: Outcome | null = null;
           for (const item of items) {
-            const o = item(f, l);
+            const o = item(b);
             if (o && (!best || o.factor > best.factor)) best = o;
           }
           return best;
@@ -449,7 +610,7 @@ class RuleChecker {
       }
       case 'not': {
         const inner = this.build(e.expr);
-        return (f, l) => (inner(f, l) ? null : HOLDS);
+        return (b) => (inner(b) ? null : HOLDS);
       }
       case 'compare':
         return this.compare(e);
@@ -461,25 +622,136 @@ class RuleChecker {
         return this.approx(e);
       case 'near':
         return this.near(e);
+      case 'relation':
+        return this.relation(e);
     }
   }
 
   // ---- operands
 
-  private field(ref: FieldRef): Term {
-    const scope = ref.scope ?? (this.scope === 'match' ? undefined : this.scope);
-    if (!scope) fail(ref.token, `bare name '${ref.name}' in match: write flow.${ref.name} or log.${ref.name}`);
-    if (this.scope !== 'match' && scope !== this.scope) {
-      fail(ref.token, `a ${this.scope}: clause can only use ${this.scope} fields; compare ${ref.scope}.${ref.name} in match:`);
+  private member(kind: 'flow' | 'log', name: string | undefined, ref: FieldRef): Member {
+    if (kind === 'flow') {
+      if (name === undefined) return { type: 'span', read: (e) => flowSpan(e as FlowRecord) };
+      const spec = flowField(name);
+      if (!spec) {
+        const near = closestName(name, FLOW_FIELD_NAMES);
+        fail(ref.nameToken, `unknown flow field '${name}' (known: ${FLOW_FIELD_NAMES.join(', ')}${near ? `; did you mean '${near}'?` : ''})`);
+      }
+      return { type: spec.type, read: (e) => spec.read(e as FlowRecord) };
     }
-    const label = `${scope} ${ref.name}`;
-    if (scope === 'flow') {
-      const spec = flowField(ref.name);
-      if (!spec) fail(ref.nameToken, `unknown flow field '${ref.name}' (known: ${FLOW_FIELD_NAMES.join(', ')})`);
-      return { type: spec.type, read: (f) => (f ? spec.read(f) : undefined), label, field: true, token: ref.token };
+    if (name === undefined) return { type: 'span', read: (e) => logSpan(e as LogEvent) };
+    const spec = logField(name);
+    return { type: spec.type, read: (e) => spec.read(e as LogEvent) };
+  }
+
+  /** A field reference resolved against the clause: which event, which field, and whether groups allow it. */
+  field(ref: FieldRef): Term {
+    const env = this.env;
+    let scope = ref.scope;
+    let name = ref.name;
+    if (scope === undefined) {
+      // A bare name: an event (`control`, `spike`), else a field of the clause's own event.
+      if (env.companions.has(name!) || name === 'spike') [scope, name] = [name, undefined];
+      else if (this.clause === 'flow' || this.clause === 'log') scope = this.clause;
+      else if (this.clause === 'companion') scope = env.self!.name;
+      else if (this.clause === 'template') fail(ref.token, `template slot '{${name}}' must name flow.<field> or log.<field>`);
+      else fail(ref.token, `bare name '${name}' in ${this.clause}: write flow.${name} or log.${name}`);
     }
-    const spec = logField(ref.name);
-    return { type: spec.type, read: (_f, l) => (l ? spec.read(l) : undefined), label, field: true, token: ref.token };
+    const label = name === undefined ? scope! : `${scope} ${name}`;
+    const term = (type: ValueType, read: (b: Bindings) => Value): Term => ({ type, read, label, field: true, token: ref.token });
+    if (scope === 'flow' || scope === 'log') {
+      if ((this.clause === 'flow' || this.clause === 'log') && scope !== this.clause) {
+        fail(ref.token, `a ${this.clause}: clause can only use ${this.clause} fields; compare ${scope}.${name} in match:`);
+      }
+      const many = (scope === 'flow' ? env.flowArity : env.logArity) === 'many';
+      if (many && (this.clause === 'match' || this.clause === 'companion' || this.clause === 'template')) {
+        const use = name === undefined ? `count(${scope})` : `sum(${scope}.${name}), min(...), max(...) or distinct(...)`;
+        fail(ref.token, `'${scope}s:' makes ${scope} a group: use an aggregate such as ${use}, or compare each ${scope} in each:`);
+      }
+      const m = this.member(scope, name, ref);
+      if (scope === 'flow') return term(m.type, (b) => (b.flows[0] ? m.read(b.flows[0]) : undefined));
+      return term(m.type, (b) => (b.logs[0] ? m.read(b.logs[0]) : undefined));
+    }
+    if (scope === 'spike') {
+      if (this.clause === 'flow' || this.clause === 'log' || this.clause === 'each') {
+        fail(ref.token, `'spike' is only known in match:, with/require clauses and explain, not in ${this.clause}:`);
+      }
+      if (name === undefined) return term('span', (b) => (b.spike ? ({ lo: b.spike.start, hi: b.spike.end, note: 'span' } satisfies Range) : undefined));
+      if (!Object.hasOwn(SPIKE_FIELDS, name)) fail(ref.nameToken, `unknown spike field '${name}' (known: ${SPIKE_FIELD_NAMES.join(', ')})${closest(name, SPIKE_FIELD_NAMES)}`);
+      const spec = SPIKE_FIELDS[name];
+      return term(spec.type, (b) => (b.spike ? spec.read(b.spike) : undefined));
+    }
+    const kind = env.companions.get(scope!);
+    if (kind === undefined) {
+      const known = ['flow', 'log', 'spike', ...env.companions.keys()];
+      fail(ref.token, `unknown event '${scope}' (known: ${known.join(', ')})${closest(scope!, known)}`);
+    }
+    const own = this.clause === 'companion' && env.self?.name === scope;
+    if (!own && this.clause !== 'template') {
+      const where = this.clause === 'companion' ? `the '${env.self!.name}' clause` : `${this.clause}:`;
+      fail(ref.token, `'${scope}' is found after the rule's flows and logs are matched: use it in its own with/require clause or in explain, not in ${where}`);
+    }
+    const m = this.member(kind, name, ref);
+    const key = scope!;
+    return term(m.type, (b) => {
+      const e = b.events?.[key];
+      return e ? m.read(e) : undefined;
+    });
+  }
+
+  private aggregate(a: Aggregate): Term {
+    if (!AGGREGATES.includes(a.fn)) fail(a.token, `unknown aggregate '${a.fn}' (known: ${AGGREGATES.join(', ')})${closest(a.fn, AGGREGATES)}`);
+    if (this.clause === 'flow' || this.clause === 'log' || this.clause === 'each') {
+      fail(a.token, `${a.fn}(...) looks at a whole group: use it in match:, a with/require clause or explain, not in ${this.clause}:`);
+    }
+    const ref = a.arg;
+    const scope = ref.scope ?? ref.name;
+    const name = ref.scope === undefined ? undefined : ref.name;
+    if (scope !== 'flow' && scope !== 'log') fail(ref.token, `${a.fn}(...) goes over the rule's flows or logs: write ${a.fn}(flow${a.fn === 'count' ? '' : '.bytes'}) or ${a.fn}(log${a.fn === 'count' ? '' : '.bytes'})`);
+    const label = `${a.fn}(${scope}${name === undefined ? '' : `.${name}`})`;
+    const members = (b: Bindings): RuleEvent[] => (scope === 'flow' ? b.flows : b.logs);
+    const term = (type: ValueType, read: (b: Bindings) => Value): Term => ({ type, read, label, field: true, token: a.token });
+    if (a.fn === 'count') {
+      if (name !== undefined) fail(ref.nameToken, `count(...) counts events: write count(${scope}); for distinct values use distinct(${scope}.${name})`);
+      return term('number', (b) => members(b).length);
+    }
+    if (name === undefined) fail(ref.token, `${a.fn}(...) needs a field, like ${a.fn}(${scope}.bytes)`);
+    const m = this.member(scope, name, ref);
+    const dim = dimension(m.type);
+    switch (a.fn) {
+      case 'distinct':
+        return term('number', (b) => {
+          const seen = new Set<string>();
+          for (const e of members(b)) {
+            const v = m.read(e);
+            if (v === undefined || isRange(v)) continue;
+            seen.add(m.type === 'address' ? addressKey(String(v)) : String(v));
+          }
+          return seen.size;
+        });
+      case 'sum':
+        if (!NUMERIC_DIMS.has(dim) || dim === 'time') fail(a.token, `sum(...) needs numbers, sizes or durations but ${scope}.${name} is ${TYPE_NAMES[m.type]}`);
+        return term(m.type, (b) => sumValues(members(b).map((e) => m.read(e)), scope));
+      default: {
+        if (!NUMERIC_DIMS.has(dim)) fail(a.token, `${a.fn}(...) needs numbers, sizes or times but ${scope}.${name} is ${TYPE_NAMES[m.type]}`);
+        const pick = a.fn === 'min' ? Math.min : Math.max;
+        return term(m.type, (b) => {
+          let best: number | undefined;
+          for (const e of members(b)) {
+            const iv = interval(m.read(e));
+            if (!iv) continue;
+            const x = a.fn === 'min' ? iv.lo : iv.hi;
+            best = best === undefined ? x : pick(best, x);
+          }
+          return best;
+        });
+      }
+    }
+  }
+
+  /** A field or an aggregate. */
+  term(o: FieldRef | Aggregate): Term {
+    return o.kind === 'aggregate' ? this.aggregate(o) : this.field(o);
   }
 
   /** A literal's value as the field on the other side reads it; a mismatch is reported at `at`. */
@@ -523,31 +795,38 @@ class RuleChecker {
   }
 
   /** Resolve both sides; a bare protocol name next to `proto` is a literal, not a field. */
-  private pair(lhs: Operand, rhs: Operand, at: IToken): [Term, Term] {
+  private pair(lhs: Operand, rhs: Operand, at: IToken, allowSpan = false): [Term, Term] {
     const isProtoName = (o: Operand) =>
-      o.kind === 'field' && !o.scope && Object.hasOwn(PROTOCOLS, o.name) && (this.scope === 'match' || !(this.scope === 'flow' && flowField(o.name)));
-    const asName = (o: FieldRef): Literal => ({ kind: 'name', name: o.name, token: o.token });
+      o.kind === 'field' && !o.scope && o.name !== undefined && Object.hasOwn(PROTOCOLS, o.name) && !this.env.companions.has(o.name);
+    const asName = (o: FieldRef): Literal => ({ kind: 'name', name: o.name!, token: o.token });
+    const isTerm = (o: Operand): o is FieldRef | Aggregate => o.kind === 'field' || o.kind === 'aggregate';
     let left: Operand = lhs;
     let right: Operand = rhs;
-    if (isProtoName(rhs) && lhs.kind === 'field') right = asName(rhs as FieldRef);
-    else if (isProtoName(lhs) && rhs.kind === 'field') left = asName(lhs as FieldRef);
-    if (left.kind === 'field' && right.kind === 'field') {
-      const a = this.field(left);
-      const b = this.field(right);
+    if (isProtoName(rhs) && isTerm(lhs)) right = asName(rhs as FieldRef);
+    else if (isProtoName(lhs) && isTerm(rhs)) left = asName(lhs as FieldRef);
+    let result: [Term, Term];
+    if (isTerm(left) && isTerm(right)) {
+      const a = this.term(left);
+      const b = this.term(right);
       if (dimension(a.type) !== dimension(b.type) && a.type !== 'any' && b.type !== 'any') {
         fail(at, `type mismatch: ${describeTerm(a)} but ${describeTerm(b)}`);
       }
-      return [a, b];
+      result = [a, b];
+    } else if (isTerm(left)) {
+      const a = this.term(left);
+      result = [a, this.literal(right as Literal, a, at)];
+    } else if (isTerm(right)) {
+      const b = this.term(right);
+      result = [this.literal(left, b, at), b];
+    } else {
+      fail(at, `a condition needs a field on at least one side`);
     }
-    if (left.kind === 'field') {
-      const a = this.field(left);
-      return [a, this.literal(right as Literal, a, at)];
+    if (!allowSpan) {
+      for (const t of result) {
+        if (t.type === 'span') fail(at, `${t.label} alone is an event's time span: compare ${t.label}.start or ${t.label}.end, or use before, after, overlaps or within ... of`);
+      }
     }
-    if (right.kind === 'field') {
-      const b = this.field(right);
-      return [this.literal(left, b, at), b];
-    }
-    fail(at, `a condition needs a field on at least one side`);
+    return result;
   }
 
   private compare(e: Expr & { kind: 'compare' }): Eval {
@@ -560,18 +839,22 @@ class RuleChecker {
     }
     const sym = SYMBOL[e.op];
     const say = (t: Term, v: Value) => (t.field ? `${t.label} ${evidenceValue(v, t.type)}` : t.label);
-    return (f, l) => {
-      const va = a.read(f, l);
-      const vb = b.read(f, l);
+    const join = a.field && b.field;
+    return (bd) => {
+      const va = a.read(bd);
+      const vb = b.read(bd);
       if (!compareValues(e.op, va, vb, textual, address)) return null;
       return {
         factor: 1,
         evidence: [
-          () => {
-            if (e.op === '==' && a.field && b.field) return `${say(a, va)} = ${b.label}`;
-            if (e.op === '==' && a.field) return `${a.label} = ${b.label}`;
-            if (e.op === '==' && b.field) return `${b.label} = ${a.label}`;
-            return `${say(a, va)} ${sym} ${say(b, vb)}`;
+          {
+            join,
+            say: () => {
+              if (e.op === '==' && a.field && b.field) return `${say(a, va)} = ${b.label}`;
+              if (e.op === '==' && a.field) return `${a.label} = ${b.label}`;
+              if (e.op === '==' && b.field) return `${b.label} = ${a.label}`;
+              return `${say(a, va)} ${sym} ${say(b, vb)}`;
+            },
           },
         ],
       };
@@ -579,16 +862,17 @@ class RuleChecker {
   }
 
   private inSet(e: Expr & { kind: 'in' }): Eval {
-    if (e.lhs.kind !== 'field') fail(e.lhs.token, `the left side of 'in' must be a field`);
-    const a = this.field(e.lhs);
+    if (e.lhs.kind !== 'field' && e.lhs.kind !== 'aggregate') fail(e.lhs.token, `the left side of 'in' must be a field`);
+    const a = this.term(e.lhs);
+    if (a.type === 'span') fail(e.opToken, `${a.label} alone is an event's time span: use ${a.label}.start or ${a.label}.end`);
     const dim = dimension(a.type);
     const tests: ((v: Value) => boolean)[] = [];
     const texts: string[] = [];
     for (const item of e.items) {
       if (item.kind === 'range') {
         if (!NUMERIC_DIMS.has(dim)) fail(item.from.token, `a range needs a numeric field but ${describeTerm(a)}`);
-        const lo = interval(this.literal(item.from, a, item.from.token).read(undefined, undefined))!.lo;
-        const hi = interval(this.literal(item.to, a, item.to.token).read(undefined, undefined))!.lo;
+        const lo = interval(this.literal(item.from, a, item.from.token).read({ flows: [], logs: [] }))!.lo;
+        const hi = interval(this.literal(item.to, a, item.to.token).read({ flows: [], logs: [] }))!.lo;
         if (lo > hi) fail(item.from.token, `empty range ${item.from.token.image}..${item.to.token.image}: the lower end comes first`);
         tests.push((v) => {
           const iv = interval(v);
@@ -603,23 +887,23 @@ class RuleChecker {
         const cidr = parseCidr(lit);
         tests.push((v) => typeof v === 'string' && inCidr(v, cidr));
       } else {
-        const value = this.literal(lit, a, lit.token).read(undefined, undefined);
+        const value = this.literal(lit, a, lit.token).read({ flows: [], logs: [] });
         const textual = dim === 'string' || dim === 'address';
         tests.push((v) => compareValues('==', v, value, textual, dim === 'address'));
       }
       texts.push(lit.token.image);
     }
     const setText = e.items.length === 1 ? texts[0] : `[${texts.join(', ')}]`;
-    return (f, l) => {
-      const v = a.read(f, l);
+    return (bd) => {
+      const v = a.read(bd);
       if (v === undefined || !tests.some((t) => t(v))) return null;
-      return { factor: 1, evidence: [() => `${a.label} ${evidenceValue(v, a.type)} in ${setText}`] };
+      return { factor: 1, evidence: [{ join: false, say: () => `${a.label} ${evidenceValue(v, a.type)} in ${setText}` }] };
     };
   }
 
   private matches(e: Expr & { kind: 'matches' }): Eval {
-    if (e.lhs.kind !== 'field') fail(e.lhs.token, `the left side of 'matches' must be a field`);
-    const a = this.field(e.lhs);
+    if (e.lhs.kind !== 'field' && e.lhs.kind !== 'aggregate') fail(e.lhs.token, `the left side of 'matches' must be a field`);
+    const a = this.term(e.lhs);
     if (!['string', 'address', 'any'].includes(a.type)) fail(e.opToken, `'matches' needs text but ${describeTerm(a)}`);
     let re: RegExp;
     try {
@@ -627,10 +911,10 @@ class RuleChecker {
     } catch (error) {
       fail(e.pattern, `invalid regex ${e.pattern.image}: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`);
     }
-    return (f, l) => {
-      const v = a.read(f, l);
+    return (bd) => {
+      const v = a.read(bd);
       if (v === undefined || isRange(v) || !re.test(String(v))) return null;
-      return { factor: 1, evidence: [() => `${a.label} ${v} matches ${e.pattern.image}`] };
+      return { factor: 1, evidence: [{ join: false, say: () => `${a.label} ${v} matches ${e.pattern.image}` }] };
     };
   }
 
@@ -638,6 +922,11 @@ class RuleChecker {
     const [a, b] = this.pair(lhs, rhs, at);
     for (const t of [a, b]) if (!NUMERIC_DIMS.has(dimension(t.type))) fail(at, `${what} needs numbers, sizes or times but ${describeTerm(t)}`);
     return [a, b];
+  }
+
+  /** Time tolerances in `each:`, `match:` and `with` clauses bound where the engine looks. */
+  private noteSlack(micros: number): void {
+    if (this.clause === 'each' || this.clause === 'match' || this.clause === 'companion') this.timeSlack = Math.max(this.timeSlack, micros);
   }
 
   private approx(e: Expr & { kind: 'approx' }): Eval {
@@ -655,11 +944,12 @@ class RuleChecker {
       if (!ok.includes(dim)) fail(tol.token, `tolerance ${tol.token.image} does not fit ${describeTerm(typed)}`);
       absolute = tol.value;
       if (tol.kind === 'quantity' && tol.dim === 'duration' && dim === 'any') absolute = tol.value / MICROS_PER_SECOND;
-      if (dim === 'time' && this.scope === 'match') this.timeSlack = Math.max(this.timeSlack, absolute);
+      if (dim === 'time') this.noteSlack(absolute);
     }
-    return (f, l) => {
-      const va = a.read(f, l);
-      const vb = b.read(f, l);
+    const join = a.field && b.field;
+    return (bd) => {
+      const va = a.read(bd);
+      const vb = b.read(bd);
       const ia = interval(va);
       const ib = interval(vb);
       if (!ia || !ib) return null;
@@ -669,7 +959,7 @@ class RuleChecker {
       const note = rangeNote(va) ?? rangeNote(vb);
       let dev = band > 0 ? distance / band : 0;
       if (note) dev = Math.max(dev, 0.1);
-      const evidence = () => {
+      const say = () => {
         const apart =
           percent !== undefined
             ? `${((distance / Math.max(1e-9, Math.abs((ib.lo + ib.hi) / 2))) * 100).toFixed(1)}% apart`
@@ -677,73 +967,133 @@ class RuleChecker {
         const detail = note ? (distance > 0 ? `${note}; ${apart}` : note) : apart;
         return `${a.label} ${evidenceValue(va, a.type)} ≈ ${b.label} ${evidenceValue(vb, b.type)} (${detail})`;
       };
-      return { factor: 1 - 0.2 * dev, evidence: [evidence] };
+      return { factor: 1 - 0.2 * dev, evidence: [{ join, say }] };
     };
   }
 
   private near(e: Expr & { kind: 'near' }): Eval {
-    const [a, b] = this.pair(e.lhs, e.rhs, e.opToken);
-    const kinds = new Set([a.type, b.type]);
-    if (kinds.size !== 1 || !(kinds.has('time') || kinds.has('duration'))) {
+    const [a, b] = this.pair(e.lhs, e.rhs, e.opToken, true);
+    const dims = new Set([dimension(a.type), dimension(b.type)]);
+    if (dims.size !== 1 || !(dims.has('time') || dims.has('duration'))) {
       fail(e.opToken, `'within ... of' needs two times or two durations but ${describeTerm(a)} and ${describeTerm(b)}`);
     }
     const d = e.distance;
     if (d.kind !== 'quantity' || d.dim !== 'duration') fail(d.token, `'within' needs a duration like 30s, not ${d.token.image}`);
     const limit = d.value;
-    if (this.scope === 'match') this.timeSlack = Math.max(this.timeSlack, limit);
-    return (f, l) => {
-      const va = a.read(f, l);
-      const vb = b.read(f, l);
+    // Any time tolerance bounds the search, as the first cut did (durations included: harmless).
+    if (this.clause === 'match' || this.clause === 'each' || this.clause === 'companion') this.timeSlack = Math.max(this.timeSlack, limit);
+    const join = a.field && b.field;
+    return (bd) => {
+      const va = a.read(bd);
+      const vb = b.read(bd);
       const ia = interval(va);
       const ib = interval(vb);
       if (!ia || !ib) return null;
       const distance = gap(ia, ib);
       if (distance > limit) return null;
       const dev = limit > 0 ? distance / limit : 0;
-      const evidence = () =>
+      const say = () =>
         `${a.label} ${evidenceValue(va, a.type)} within ${d.token.image} of ${b.label} (${formatDuration(distance / MICROS_PER_SECOND)} apart)`;
-      return { factor: 1 - 0.2 * dev, evidence: [evidence] };
+      return { factor: 1 - 0.2 * dev, evidence: [{ join, say }] };
+    };
+  }
+
+  /**
+   * `A before B [within D]`: A ends at or before B starts (at most D earlier); `after` the
+   * mirror; `A overlaps B [within D]`: their spans share a moment (or come within D). A time is
+   * a span of one instant, an event (`flow`, `log`, `control`) its whole span.
+   */
+  private relation(e: Expr & { kind: 'relation' }): Eval {
+    const side = (o: Operand): Term => {
+      if (o.kind !== 'field' && o.kind !== 'aggregate') fail(o.token, `'${e.rel}' needs a time or an event on both sides (flow, log.start, control), not a value`);
+      const t = this.term(o);
+      if (t.type !== 'time' && t.type !== 'span') fail(e.opToken, `'${e.rel}' needs times or events (flow, log.start, control) but ${describeTerm(t)}`);
+      return t;
+    };
+    const a = side(e.lhs);
+    const b = side(e.rhs);
+    let tol: number | undefined;
+    if (e.tolerance) {
+      const t = e.tolerance;
+      if (t.kind !== 'quantity' || t.dim !== 'duration') fail(t.token, `'within' needs a duration like 30s, not ${t.token.image}`);
+      tol = t.value;
+      this.noteSlack(tol);
+    }
+    const limit = tol ?? (e.rel === 'overlaps' ? 0 : Infinity);
+    const rel = e.rel;
+    return (bd) => {
+      const va = a.read(bd);
+      const vb = b.read(bd);
+      const ia = interval(va);
+      const ib = interval(vb);
+      if (!ia || !ib) return null;
+      const d = rel === 'before' ? ib.lo - ia.hi : rel === 'after' ? ia.lo - ib.hi : gap(ia, ib);
+      if (d < 0 || d > limit) return null;
+      const dev = tol !== undefined && tol > 0 ? d / tol : 0;
+      const say = () => {
+        const within = tol !== undefined ? `, within ${e.tolerance!.token.image}` : '';
+        const apart = rel === 'overlaps' && d === 0 ? (within ? `(${within.slice(2)})` : '') : `(${formatDuration(d / MICROS_PER_SECOND)}${rel === 'overlaps' ? ' apart' : ''}${within})`;
+        return `${a.label} ${evidenceValue(va, a.type)} ${rel} ${b.label} ${evidenceValue(vb, b.type)}${apart ? ` ${apart}` : ''}`;
+      };
+      return { factor: 1 - 0.2 * dev, evidence: [{ join: true, say }] };
     };
   }
 }
 
 // ---------------------------------------------------------------- templates
 
-type Piece = (flow: FlowRecord, log: LogEvent) => string;
+type Piece = (b: Bindings) => string;
 
-function compileTemplate(token: IToken): Piece[] {
+/** A token standing for text inside a string token, so errors point into the string. */
+function innerToken(token: IToken, offset: number, image: string): IToken {
+  return { ...token, image, startColumn: (token.startColumn ?? 1) + 1 + offset };
+}
+
+function compileTemplate(token: IToken, env: Env): Piece[] {
   const raw = token.image.slice(1, -1);
   // Column of raw[0]: one past the opening quote.
   const at: (offset: number, reason: string) => never = (offset, reason) => fail(token, reason, 1 + offset);
   const { parts, problem } = splitTemplate(raw);
   if (problem) at(problem.offset, problem.reason);
+  const checker = new RuleChecker({ ...env, clause: 'template' });
   return parts.map((p): Piece => {
     if (p.kind === 'text') {
       const text = p.text.replace(/\\(["\\])/g, '$1');
       return () => text;
     }
-    const m = /^(flow|log)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(p.ref);
-    if (!m) at(p.offset, `template slot '{${p.ref}}' must name flow.<field> or log.<field>`);
-    const [, scope, name] = m;
-    let type: ValueType;
-    let read: (f: FlowRecord, l: LogEvent) => Value;
-    if (scope === 'flow') {
-      const spec = flowField(name);
-      if (!spec) at(p.offset + 5, `unknown flow field '${name}' (known: ${FLOW_FIELD_NAMES.join(', ')})`);
-      type = spec.type;
-      read = (f) => spec.read(f);
+    let term: Term;
+    const agg = /^([A-Za-z_]\w*)\(\s*([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?\s*\)$/.exec(p.ref);
+    const dotted = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*)$/.exec(p.ref);
+    if (p.ref === 'count') {
+      // `{count}`: the size of the rule's group (its logs when logs are a group, else its flows).
+      const scope = env.logArity === 'many' ? 'log' : env.flowArity === 'many' ? 'flow' : undefined;
+      term = { type: 'number', read: (b) => (scope === 'log' ? b.logs.length : scope === 'flow' ? b.flows.length : 1), label: 'count', field: true, token };
+    } else if (agg) {
+      const [, fn, scope, name] = agg;
+      const argOffset = p.offset + p.ref.indexOf('(') + 1 + (p.ref.slice(p.ref.indexOf('(') + 1).length - p.ref.slice(p.ref.indexOf('(') + 1).trimStart().length);
+      const scopeToken = innerToken(token, argOffset, scope);
+      const arg: FieldRef = {
+        kind: 'field', scope, name, token: scopeToken,
+        nameToken: name === undefined ? scopeToken : innerToken(token, argOffset + scope.length + 1, name),
+      };
+      term = checker.term({ kind: 'aggregate', fn, token: innerToken(token, p.offset, fn), arg });
+    } else if (dotted) {
+      const [, scope, name] = dotted;
+      const scopeToken = innerToken(token, p.offset, scope);
+      term = checker.term({ kind: 'field', scope, name, token: scopeToken, nameToken: innerToken(token, p.offset + scope.length + 1, name) });
     } else {
-      const spec = logField(name);
-      type = spec.type;
-      read = (_f, l) => spec.read(l);
+      at(p.offset, `template slot '{${p.ref}}' must name flow.<field> or log.<field>`);
     }
     const formatter = p.formatter;
     if (formatter !== undefined) {
-      if (!Object.hasOwn(FORMATTERS, formatter)) at(p.formatterOffset, `unknown formatter '${formatter}' (known: ${FORMATTER_NAMES.join(', ')})`);
+      if (!Object.hasOwn(FORMATTERS, formatter)) at(p.formatterOffset, `unknown formatter '${formatter}' (known: ${FORMATTER_NAMES.join(', ')})${closest(formatter, FORMATTER_NAMES)}`);
       const accepts = FORMATTERS[formatter].accepts;
-      if (type !== 'any' && !accepts.includes(type)) at(p.formatterOffset, `formatter '${formatter}' does not fit ${scope}.${name}, which is ${TYPE_NAMES[type]}`);
+      if (term.type !== 'any' && !accepts.includes(term.type)) {
+        at(p.formatterOffset, `formatter '${formatter}' does not fit ${term.label.replace(' ', '.')}, which is ${TYPE_NAMES[term.type]}`);
+      }
     }
-    return (f, l) => renderValue(read(f, l), type, formatter);
+    const t = term;
+    return (b) => renderValue(t.read(b), t.type, formatter);
   });
 }
 
@@ -755,6 +1105,30 @@ export interface DefinedRule {
   line: number;
 }
 
+function settle(o: Outcome | null): RuleOutcome | null {
+  return o ? { factor: o.factor, evidence: o.evidence.map((e) => e.say()) } : null;
+}
+
+/** Names an event may not take: they already mean something in expressions. */
+const RESERVED_EVENT_NAMES = new Set(['flow', 'log', 'flows', 'logs', 'spike', 'count', ...AGGREGATES]);
+
+function compileCompanion(c: CompanionAst, env: Omit<Env, 'clause'>): Companion {
+  const checker = new RuleChecker({ ...env, clause: 'companion', self: { name: c.name.image, kind: c.kind } });
+  const test = checker.build(c.expr);
+  const name = c.name.image;
+  return {
+    name,
+    kind: c.kind,
+    required: c.required,
+    slack: checker.timeSlack > 0 ? checker.timeSlack : DEFAULT_TIME_SLACK,
+    test(bindings, candidate) {
+      const o = test({ ...bindings, events: { ...bindings.events, [name]: candidate } });
+      // Conditions on the event alone (`dport == 21`) are why it was picked, not evidence of the match.
+      return o ? { factor: o.factor, evidence: o.evidence.filter((e) => e.join).map((e) => e.say()) } : null;
+    },
+  };
+}
+
 function compileRule(ast: RuleAst, file: string): CompiledRule {
   const name = ast.name.image;
   if (!ast.title) fail(ast.name, `rule '${name}' has no title clause (title "..." is required)`);
@@ -764,12 +1138,28 @@ function compileRule(ast: RuleAst, file: string): CompiledRule {
     confidence = Number(ast.confidence.image);
     if (!(confidence >= 0 && confidence <= 1)) fail(ast.confidence, `confidence must be between 0 and 1, got ${ast.confidence.image}`);
   }
-  const flowEval = ast.flow ? new RuleChecker('flow').build(ast.flow) : undefined;
-  const logEval = ast.log ? new RuleChecker('log').build(ast.log) : undefined;
-  const matchChecker = new RuleChecker('match');
+  const companions = new Map<string, 'flow' | 'log'>();
+  for (const c of ast.companions) {
+    const n = c.name.image;
+    if (RESERVED_EVENT_NAMES.has(n)) fail(c.name, `'${n}' cannot name an event: it already means something in rules; try a name like 'control'`);
+    if (flowField(n) || Object.hasOwn(LOG_FIELDS, n)) fail(c.name, `'${n}' is a field name, so '${n}' alone would be ambiguous; call the event something else, like 'control'`);
+    companions.set(n, c.kind);
+  }
+  const env = { flowArity: ast.flowArity, logArity: ast.logArity, companions };
+  const flowEval = ast.flow ? new RuleChecker({ ...env, clause: 'flow' }).build(ast.flow) : undefined;
+  const logEval = ast.log ? new RuleChecker({ ...env, clause: 'log' }).build(ast.log) : undefined;
+  const eachChecker = new RuleChecker({ ...env, clause: 'each' });
+  const eachEval = ast.each ? eachChecker.build(ast.each) : undefined;
+  const matchChecker = new RuleChecker({ ...env, clause: 'match' });
   const matchEval = ast.match ? matchChecker.build(ast.match) : undefined;
-  const pieces = compileTemplate(ast.explain);
+  const compiledCompanions = ast.companions.map((c) => compileCompanion(c, env));
+  const pieces = compileTemplate(ast.explain, { ...env, clause: 'template' });
   const base = confidence;
+  const slack = Math.max(eachChecker.timeSlack, matchChecker.timeSlack);
+  const pair = (flow: FlowRecord, log: LogEvent): RuleOutcome | null =>
+    eachEval ? settle(eachEval({ flows: [flow], logs: [log] })) : { factor: 1, evidence: [] };
+  const evaluate = (b: Bindings): RuleOutcome | null => (matchEval ? settle(matchEval(b)) : { factor: 1, evidence: [] });
+  const render = (b: Bindings) => pieces.map((p) => p(b)).join('');
   return {
     name,
     title: unquote(ast.title.image),
@@ -777,16 +1167,23 @@ function compileRule(ast: RuleAst, file: string): CompiledRule {
     line: ast.ruleToken.startLine ?? 1,
     confidence: base,
     tags: (ast.tags ?? []).map((t) => t.image),
-    matchesFlow: (flow) => !flowEval || flowEval(flow, undefined) !== null,
-    matchesLog: (log) => !logEval || logEval(undefined, log) !== null,
+    flowArity: ast.flowArity,
+    logArity: ast.logArity,
+    matchesFlow: (flow) => !flowEval || flowEval({ flows: [flow], logs: [] }) !== null,
+    matchesLog: (log) => !logEval || logEval({ flows: [], logs: [log] }) !== null,
+    pair,
+    evaluate,
+    companions: compiledCompanions,
     join(flow, log): JoinResult | null {
-      if (!matchEval) return { confidence: base, evidence: [] };
-      const o = matchEval(flow, log);
-      if (!o) return null;
-      return { confidence: base * o.factor, evidence: o.evidence.map((e) => e()) };
+      const p = pair(flow, log);
+      if (!p) return null;
+      const m = evaluate({ flows: [flow], logs: [log] });
+      if (!m) return null;
+      return { confidence: base * p.factor * m.factor, evidence: [...p.evidence, ...m.evidence] };
     },
-    timeSlack: matchChecker.timeSlack > 0 ? matchChecker.timeSlack : DEFAULT_TIME_SLACK,
-    explain: (flow, log) => pieces.map((p) => p(flow, log)).join(''),
+    timeSlack: slack > 0 ? slack : DEFAULT_TIME_SLACK,
+    explain: (flow, log) => render({ flows: [flow], logs: [log] }),
+    render,
   };
 }
 

@@ -5,9 +5,10 @@ import { MICROS_PER_SECOND } from '../time.js';
 
 /**
  * `any` is an unknown log field: logs have open field sets, so its values are taken as they
- * come (numbers compare as numbers, everything else as text).
+ * come (numbers compare as numbers, everything else as text). `span` is an event's time span
+ * (`flow`, `log`, `control` written alone), read as a Range from its start to its end.
  */
-export type ValueType = 'number' | 'protocol' | 'port' | 'bytes' | 'rate' | 'duration' | 'time' | 'address' | 'string' | 'any';
+export type ValueType = 'number' | 'protocol' | 'port' | 'bytes' | 'rate' | 'duration' | 'time' | 'address' | 'string' | 'any' | 'span';
 
 /** A value known only to lie within lo..hi (an estimate), with a note on how it was estimated. */
 export interface Range {
@@ -135,7 +136,37 @@ export const LOG_FIELDS: Record<string, FieldSpec<LogEvent>> = {
   client: { type: 'address', read: (l) => stringField(l, 'client') },
   bytes: { type: 'bytes', read: (l) => numericField(l, 'bytes') },
   rate: { type: 'rate', read: (l) => numericField(l, 'rate') },
+  // postfix and sendmail deliveries: the message size as the MTA counted it.
+  size: { type: 'bytes', read: (l) => numericField(l, 'size') },
 };
+
+/** A flow's time span, start..end. */
+export function flowSpan(f: FlowRecord): Range {
+  return { lo: f.start, hi: f.end, note: 'span' };
+}
+
+/** A log line's implied time span: its transfer window (start..end), or the instant it was written. */
+export function logSpan(l: LogEvent): Range {
+  return { lo: l.ts - (logDuration(l) ?? 0), hi: l.ts, note: 'span' };
+}
+
+export interface SpikeValues {
+  start: number;
+  end: number;
+  bytes: number;
+  excessBytes: number;
+}
+
+/** `spike.x`: the spike being explained. */
+export const SPIKE_FIELDS: Record<string, FieldSpec<SpikeValues>> = {
+  start: { type: 'time', read: (s) => s.start },
+  end: { type: 'time', read: (s) => s.end },
+  duration: { type: 'duration', read: (s) => s.end - s.start },
+  bytes: { type: 'bytes', read: (s) => s.bytes },
+  excess: { type: 'bytes', read: (s) => s.excessBytes },
+};
+
+export const SPIKE_FIELD_NAMES = Object.keys(SPIKE_FIELDS);
 
 function stringField(log: LogEvent, name: string): string | undefined {
   const v = log.fields[name];

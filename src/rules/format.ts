@@ -36,7 +36,7 @@ export const FORMATTERS: Record<string, Formatter> = {
   bytes: { accepts: ['bytes', 'number'], format: (n) => formatBytes(n) },
   rate: { accepts: ['rate', 'number'], format: (n) => formatRate(n) },
   duration: { accepts: ['duration'], format: (n, type) => formatDuration(seconds(n, type)) },
-  time: { accepts: ['time'], format: (n) => clockTime(n) },
+  time: { accepts: ['time', 'span'], format: (n) => clockTime(n) },
   count: { accepts: ['number', 'bytes', 'port', 'rate'], format: (n) => Math.round(n).toLocaleString('en-US') },
 };
 
@@ -59,6 +59,7 @@ export function renderValue(value: Value, type: ValueType, formatter?: string): 
   if (value === undefined) return '?';
   switch (type) {
     case 'time':
+    case 'span':
       return applyNumeric(value, dateTime);
     case 'duration':
       return applyNumeric(value, (n) => formatDuration(n / MICROS_PER_SECOND));
@@ -70,7 +71,7 @@ export function renderValue(value: Value, type: ValueType, formatter?: string): 
 /** How a value reads in evidence lines: times as clock times, durations compact, the rest raw. */
 export function evidenceValue(value: Value, type: ValueType): string {
   if (value === undefined) return '?';
-  if (type === 'time') return applyNumeric(value, clockTime);
+  if (type === 'time' || type === 'span') return applyNumeric(value, clockTime);
   if (type === 'duration') return applyNumeric(value, (n) => formatDuration(n / MICROS_PER_SECOND));
   return applyNumeric(value, (n) => String(Math.round(n * 1000) / 1000));
 }

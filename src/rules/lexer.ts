@@ -31,6 +31,12 @@ export const In = keyword('in');
 export const Matches = keyword('matches');
 export const Within = keyword('within');
 export const Of = keyword('of');
+export const Each = keyword('each');
+export const With = keyword('with');
+export const Require = keyword('require');
+export const Before = keyword('before');
+export const After = keyword('after');
+export const Overlaps = keyword('overlaps');
 
 export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: 'a string' });
 /** A string with no closing quote on its line: lexed so the error can say exactly that. */
@@ -76,8 +82,9 @@ export const allTokens: TokenType[] = [
   // Before keywords and names: an IPv6 address may start with letters (`fe80::1`).
   Address,
   // `matches` before `match`: the first pattern that matches wins.
-  Rule, Title, Confidence, Tags, Flow, Log, Matches, Match, Explain,
-  And, Or, Not, In, Within, Of,
+  // `within` before `with`: with `longer_alt`, `with` would otherwise turn `within` into a name.
+  Rule, Title, Confidence, Tags, Flow, Log, Matches, Match, Explain, Each, Within, With, Require,
+  And, Or, Not, In, Of, Before, After, Overlaps,
   Identifier,
   Name,
   StringLiteral,

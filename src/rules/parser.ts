@@ -5,15 +5,20 @@
 //   ruleDecl    := 'rule' NAME '{' clause* '}'
 //   clause      := 'title' STRING | 'confidence' NUMBER | 'tags' NAME (',' NAME)*
 //                | 'flow' ':' expression | 'log' ':' expression | 'match' ':' expression
+//                | ('flows' | 'logs') ':' expression        (a group of events; see groupClause)
+//                | 'each' ':' expression
+//                | ('with' | 'require') NAME ':' ('flow' | 'log') expression
 //                | 'explain' STRING
 //   expression  := conjunction ('or' conjunction)*
 //   conjunction := negation ('and' negation)*
 //   negation    := 'not' negation | primary
 //   primary     := '(' expression ')' | condition
 //   condition   := operand ( CMP operand | 'in' set | 'matches' STRING
-//                          | '~=' operand 'within' amount | 'within' amount 'of' operand )
-//   operand     := fieldRef | literal
-//   fieldRef    := ('flow' | 'log') '.' NAME | NAME
+//                          | '~=' operand 'within' amount | 'within' amount 'of' operand
+//                          | ('before' | 'after' | 'overlaps') operand ('within' amount)? )
+//   operand     := aggregate | fieldRef | literal
+//   aggregate   := NAME '(' fieldRef ')'                   (count, sum, min, max, distinct: checked in compile)
+//   fieldRef    := ('flow' | 'log' | NAME) ('.' NAME)?     (`flow` alone is the event itself)
 //   literal     := STRING | NUMBER | QUANTITY | ADDRESS
 //   set         := '[' setItem (',' setItem)* ']' | setItem
 //   setItem     := ADDRESS | STRING | NAME | amount ('..' amount)?
@@ -21,7 +26,10 @@
 import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import * as T from './lexer.js';
 
-const CLAUSES = "a clause (title, confidence, tags, flow:, log:, match:, explain) or '}'";
+const CLAUSES = "a clause (title, confidence, tags, flow:, flows:, log:, logs:, each:, match:, with, require, explain) or '}'";
+
+/** `flows:` and `logs:` are names to the lexer (so `log.flows` and tags stay names) and clause words here. */
+const GROUP_CLAUSES = new Set(['flows', 'logs']);
 
 function found(token: IToken): string {
   return token.tokenType === EOF ? 'end of file' : `'${token.image}'`;
@@ -57,10 +65,12 @@ const messages: IParserErrorMessageProvider = {
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
     const token = actual[0];
+    // A name where a clause may start: only `flows` and `logs` are clauses (see GROUP_CLAUSES).
+    if (ruleName === 'clause') return `expected ${CLAUSES} but found ${found(token)}`;
     if (ruleName === 'condition') {
-      return `expected a comparison (==, !=, <, <=, >, >=, ~=, in, matches, within) after '${previous.image}' but found ${found(token)}`;
+      return `expected a comparison (==, !=, <, <=, >, >=, ~=, in, matches, within, before, after, overlaps) after '${previous.image}' but found ${found(token)}`;
     }
-    if (ruleName === 'primary' || ruleName === 'operand' || ruleName === 'fieldRef' || ruleName === 'negation') {
+    if (ruleName === 'primary' || ruleName === 'operand' || ruleName === 'fieldRef' || ruleName === 'negation' || ruleName === 'aggregate') {
       return `expected a field, a value or '(' but found ${found(token)}`;
     }
     return `expected ${oneOf(firstTokens(expectedPathsPerAlt))} but found ${found(token)}`;
@@ -97,7 +107,33 @@ export class RuleParser extends CstParser {
       { ALT: () => this.SUBRULE(this.logClause) },
       { ALT: () => this.SUBRULE(this.matchClause) },
       { ALT: () => this.SUBRULE(this.explainClause) },
+      { GATE: () => GROUP_CLAUSES.has(this.LA(1).image), ALT: () => this.SUBRULE(this.groupClause) },
+      { ALT: () => this.SUBRULE(this.eachClause) },
+      { ALT: () => this.SUBRULE(this.companionClause) },
     ]);
+  });
+
+  /** `flows: EXPR` / `logs: EXPR`: the rule explains a group of such events together. */
+  groupClause = this.RULE('groupClause', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'group' });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression);
+  });
+
+  /** `each: EXPR`: holds for every flow and log of the explanation, pairwise. */
+  eachClause = this.RULE('eachClause', () => {
+    this.CONSUME(T.Each);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression);
+  });
+
+  /** `with NAME: flow EXPR` (corroborates when found) or `require NAME: log EXPR` (must be found). */
+  companionClause = this.RULE('companionClause', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.With, { LABEL: 'mode' }) }, { ALT: () => this.CONSUME(T.Require, { LABEL: 'mode' }) }]);
+    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.Colon);
+    this.OR2([{ ALT: () => this.CONSUME(T.Flow, { LABEL: 'kind' }) }, { ALT: () => this.CONSUME(T.Log, { LABEL: 'kind' }) }]);
+    this.SUBRULE(this.expression);
   });
 
   titleClause = this.RULE('titleClause', () => {
@@ -216,27 +252,48 @@ export class RuleParser extends CstParser {
           this.SUBRULE4(this.operand, { LABEL: 'rhs' });
         },
       },
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Before, { LABEL: 'relation' }) },
+            { ALT: () => this.CONSUME(T.After, { LABEL: 'relation' }) },
+            { ALT: () => this.CONSUME(T.Overlaps, { LABEL: 'relation' }) },
+          ]);
+          this.SUBRULE5(this.operand, { LABEL: 'rhs' });
+          this.OPTION(() => {
+            this.CONSUME3(T.Within);
+            this.SUBRULE3(this.amount, { LABEL: 'tolerance' });
+          });
+        },
+      },
     ]);
   });
 
   operand = this.RULE('operand', () => {
     this.OR([
+      { ALT: () => this.SUBRULE(this.aggregate) },
       { ALT: () => this.SUBRULE(this.fieldRef) },
       { ALT: () => this.SUBRULE(this.literal) },
     ]);
   });
 
+  aggregate = this.RULE('aggregate', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'fn' });
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.fieldRef, { LABEL: 'arg' });
+    this.CONSUME(T.RParen);
+  });
+
   fieldRef = this.RULE('fieldRef', () => {
     this.OR([
-      {
-        ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.Flow, { LABEL: 'scope' }) }, { ALT: () => this.CONSUME(T.Log, { LABEL: 'scope' }) }]);
-          this.CONSUME(T.Dot);
-          this.CONSUME(T.Name, { LABEL: 'field' });
-        },
-      },
-      { ALT: () => this.CONSUME(T.Identifier, { LABEL: 'field' }) },
+      { ALT: () => this.CONSUME(T.Flow, { LABEL: 'scope' }) },
+      { ALT: () => this.CONSUME(T.Log, { LABEL: 'scope' }) },
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: 'scope' }) },
     ]);
+    this.OPTION(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME(T.Name, { LABEL: 'field' });
+    });
   });
 
   literal = this.RULE('literal', () => {

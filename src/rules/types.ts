@@ -2,11 +2,52 @@
 // (src/analyses/correlate.ts). The engine only ever sees these shapes.
 import type { FlowRecord, LogEvent, Micros } from '../event.js';
 
+export type RuleEvent = FlowRecord | LogEvent;
+
+/** What `spike.x` reads in `match:`, `with` clauses and templates. */
+export interface SpikeScope {
+  start: Micros;
+  end: Micros;
+  bytes: number;
+  excessBytes: number;
+}
+
+/**
+ * The events a rule is evaluated over: its flows and logs (one each, or a group when the rule
+ * says `flows:` / `logs:`), the companions found for them (`with` / `require`), and the spike.
+ */
+export interface Bindings {
+  flows: FlowRecord[];
+  logs: LogEvent[];
+  events?: Record<string, RuleEvent>;
+  spike?: SpikeScope;
+}
+
+/** A clause that held: its confidence factor (1 = exact) and one evidence line per condition that carried it. */
+export interface Outcome {
+  factor: number;
+  evidence: string[];
+}
+
 /** Why a pair matched: one line per condition that carried weight, for the report. */
 export interface JoinResult {
   /** 0..1: the rule's base confidence lowered by how far approximate conditions were off. */
   confidence: number;
   evidence: string[];
+}
+
+/** `one`: the rule explains one event of this kind at a time (`flow:`); `many`: a group (`flows:`). */
+export type Arity = 'one' | 'many';
+
+/** A `with NAME: flow ...` (corroborating) or `require NAME: log ...` (mandatory) event. */
+export interface Companion {
+  name: string;
+  kind: 'flow' | 'log';
+  required: boolean;
+  /** How far outside the rule's events' time span to look for it. */
+  slack: Micros;
+  /** The clause for one candidate, given the rule's events; null when it does not hold. */
+  test(bindings: Bindings, candidate: RuleEvent): Outcome | null;
 }
 
 export interface CompiledRule {
@@ -18,19 +59,31 @@ export interface CompiledRule {
   /** Base confidence, 0..1, when every approximate condition matches exactly. */
   confidence: number;
   tags: string[];
-  /** The rule's `flow:` clause; true when absent. */
+  flowArity: Arity;
+  logArity: Arity;
+  /** The rule's `flow:` / `flows:` clause; true when absent. */
   matchesFlow(flow: FlowRecord): boolean;
-  /** The rule's `log:` clause; true when absent. */
+  /** The rule's `log:` / `logs:` clause; true when absent. */
   matchesLog(log: LogEvent): boolean;
-  /** The rule's `match:` clause over one flow and one log; null when they do not match. */
+  /** `each:` for one flow and one log; for a one-to-one rule, `each:` and `match:` both hold here. */
+  pair(flow: FlowRecord, log: LogEvent): Outcome | null;
+  /** `match:` over the bound events (aggregates see the whole group); holds when absent. */
+  evaluate(bindings: Bindings): Outcome | null;
+  companions: Companion[];
+  /**
+   * A one-to-one evaluation (`each:` and `match:` for one flow and one log, no companions):
+   * base confidence times both clauses' factors.
+   */
   join(flow: FlowRecord, log: LogEvent): JoinResult | null;
   /**
-   * The largest time tolerance in the `match:` clause: the engine looks for logs no further
+   * The largest time tolerance in `each:` and `match:`: the engine looks for logs no further
    * than this outside the flows' own time span (plus the log's implied transfer duration).
    */
   timeSlack: Micros;
   /** The `explain` template filled in for one matched pair. */
   explain(flow: FlowRecord, log: LogEvent): string;
+  /** The `explain` template filled in for bound events (groups, companions, the spike). */
+  render(bindings: Bindings): string;
 }
 
 export interface RuleSet {

@@ -92,7 +92,7 @@ test('missing opening brace', () => {
 
 test('a misspelt clause', () => {
   const e = errorOf('rule a {\n  titel "x"\n}');
-  assertAt(e, 2, 3, "expected a clause (title, confidence, tags, flow:, log:, match:, explain) or '}' but found 'titel'");
+  assertAt(e, 2, 3, "expected a clause (title, confidence, tags, flow:, flows:, log:, logs:, each:, match:, with, require, explain) or '}' but found 'titel'");
 });
 
 test('something other than a rule at top level', () => {
@@ -102,7 +102,7 @@ test('something other than a rule at top level', () => {
 
 test('a condition without a comparison', () => {
   const e = errorOf('rule a {\n  title "x"\n  flow: bytes and pkts > 3\n  explain "y"\n}');
-  assertAt(e, 3, 15, "expected a comparison (==, !=, <, <=, >, >=, ~=, in, matches, within) after 'bytes' but found 'and'");
+  assertAt(e, 3, 15, "expected a comparison (==, !=, <, <=, >, >=, ~=, in, matches, within, before, after, overlaps) after 'bytes' but found 'and'");
 });
 
 test('a missing right-hand side', () => {
