@@ -17,6 +17,7 @@
 import type { FieldValue, LogEvent } from '../src/event.js';
 import { monthNumber } from '../src/time.js';
 import type { Parser } from './parser.js';
+import { lineShare } from './line-share.js';
 import { readSyslogLines } from './syslog.js';
 import type { SyslogHeader } from './syslog-header.js';
 
@@ -150,14 +151,7 @@ export const accessLogParser: Parser = {
     'vhost1.domaine.fr 123.123.123.123 - - [04/Jul/2019:09:20:46 +0200] "GET / HTTP/1.1" 200 32953 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/75.0.3770.100 Safari/537.36"',
   ],
   detect(_head, headLines) {
-    let lines = 0;
-    let hits = 0;
-    for (const line of headLines) {
-      if (line.trim() === '') continue;
-      lines++;
-      if (parseAccessLine(line)) hits++;
-    }
-    return lines > 0 && hits / lines >= 0.5 ? 50 : 0;
+    return lineShare(headLines, parseAccessLine) >= 0.5 ? 50 : 0;
   },
   timeCompleteness() {
     return 'full';

@@ -18,6 +18,7 @@
 import type { FieldValue, LogEvent } from '../src/event.js';
 import { parseCtime } from '../src/time.js';
 import type { Parser } from './parser.js';
+import { lineShare } from './line-share.js';
 import { readSyslogLines } from './syslog.js';
 import type { SyslogHeader } from './syslog-header.js';
 
@@ -103,14 +104,7 @@ export const xferlogParser: Parser = {
     'Sat Mar 08 03:33:42 2008 367 192.168.134.56 891289600 /home/xxx/backup//xxx.com_2008.03.08_03-21-02 b _ i r xxx@xxx.com ftp 1 * c',
   ],
   detect(_head, headLines) {
-    let lines = 0;
-    let hits = 0;
-    for (const line of headLines) {
-      if (line.trim() === '') continue;
-      lines++;
-      if (isXferlogLine(line)) hits++;
-    }
-    return lines > 0 && hits / lines >= 0.5 ? 70 : 0;
+    return lineShare(headLines, isXferlogLine) >= 0.5 ? 70 : 0;
   },
   timeCompleteness() {
     return 'full';
