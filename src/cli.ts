@@ -23,6 +23,8 @@ import type { RuleSet } from './rules/types.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSpikes, renderText } from './views/text.js';
+import { buildTimelineModel } from './views/timeline/model.js';
+import { runTimeline, terminalProblem } from './views/timeline/run.js';
 import { reportJson, type Report } from './views/json.js';
 import { parsers } from '../parsers/index.js';
 import { plural } from './units.js';
@@ -196,6 +198,33 @@ async function spikesCommand(inputs: string[], flags: CommonFlags): Promise<numb
   return spikes.length > 0 ? 0 : 1;
 }
 
+/** `flowlink timeline`: the same analysis as `explain`, browsed in the terminal. */
+async function timeline(inputs: string[], flags: ExplainFlags): Promise<number> {
+  // Before reading anything: without a terminal there is nothing to show it on.
+  const problem = terminalProblem();
+  if (problem) {
+    process.stderr.write(problem);
+    return 2;
+  }
+  const spikes = spikeOptions(flags);
+  const window = pickedWindow(flags, zones(flags.tz).zone ?? 'UTC');
+  const rules = await loadRules(flags.rules, flags.builtinRules);
+  const loaded = await loadFor(inputs, flags);
+  if (!loaded) return 1;
+  const { data, zone, store } = loaded;
+  let model;
+  try {
+    const analysis = analyse(data.flows, data.logs, rules, { spikes, window, zone });
+    model = buildTimelineModel({ series: analysis.series!, spikes: analysis.explained, logs: data.logs, zone, flowCount: data.flows.length });
+  } finally {
+    closeStore(store);
+  }
+  const code = await runTimeline(model);
+  // After the screen is restored: anything written while it is open garbles it.
+  reportSkipped(data);
+  return code;
+}
+
 async function ingest(inputs: string[], flags: CommonFlags & { db: string }): Promise<number> {
   const { zone, zoneFor } = zones(flags.tz);
   const report = await ingestCommand(flags.db, inputs, {
@@ -266,6 +295,18 @@ function program(): Command {
     .addHelpText('after', '\nExamples:\n  flowlink spikes samples/backup-spike\n  flowlink spikes capture.pcap --bin 1m --sensitivity high --json\n')
     .action(async (inputs: string[], flags: CommonFlags) => {
       process.exitCode = await spikesCommand(inputs, flags);
+    });
+  common(
+    cmd
+      .command('timeline')
+      .description('browse the traffic, the spikes and the log events on one time axis in the terminal')
+      .argument('[inputs...]', 'capture, flow and log files, or folders of them (optional with --db)'),
+  )
+    .option('--rules <file>', 'extra rule file (repeatable)', collect, [])
+    .option('--no-builtin-rules', 'use only the rules given with --rules')
+    .addHelpText('after', '\nKeys: left/right (h/l) move, +/- zoom, n/N next/previous spike, Enter details, Esc close, Tab focus, s sort, / filter, ? keys, q quit.\n\nExamples:\n  flowlink timeline samples/backup-spike\n  flowlink timeline --db case.db --tz Europe/Berlin\n')
+    .action(async (inputs: string[], flags: ExplainFlags) => {
+      process.exitCode = await timeline(inputs, flags);
     });
   cmd
     .command('ingest')

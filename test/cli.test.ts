@@ -213,6 +213,15 @@ test('user errors: one clear line, exit 2, no stack trace', (t) => {
   }
 });
 
+test('timeline without a terminal says so in one line, points to explain and --json, exits 2', () => {
+  const r = run('timeline', SAMPLE);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /explain/);
+  assert.match(r.stderr, /--json/);
+});
+
 test('an empty input: one clear line naming it, exit 1 (nothing to explain)', (t) => {
   const dir = scratch(t);
   writeFileSync(path.join(dir, 'empty.log'), '');
