@@ -8,6 +8,7 @@ import type { InputFile } from '../parsers/parser.js';
 import { InputError } from './errors.js';
 
 const HEAD_BYTES = 64 * 1024;
+const READ_CHUNK = 1 << 20;
 
 function isGzip(bytes: Buffer): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -39,7 +40,8 @@ export async function openInput(file: string): Promise<InputFile> {
   const gz = isGzip(start);
   const head = gz ? gunzipPrefix(start).subarray(0, HEAD_BYTES) : start;
   const stream = (): NodeJS.ReadableStream => {
-    const raw = createReadStream(file);
+    // 1 MiB reads: with the default 64 KiB, pcap reading spent half its time waiting on read().
+    const raw = createReadStream(file, { highWaterMark: READ_CHUNK });
     return gz ? raw.pipe(createGunzip()) : raw;
   };
   return {
