@@ -56,7 +56,6 @@ export function postfixDaemon(program: string | undefined): string | undefined {
 // Short ids are hex (`2BD192839B`); long ids (enable_long_queue_ids, `44JCRG5tYPzCqt2`) use an
 // alphabet without vowels, so no word such as `warning:` is taken for one.
 const QID_RE = /^([0-9A-F]{6,12}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12,20}): /;
-const DELIVERY_AGENTS = new Set(['smtp', 'lmtp', 'local', 'virtual', 'pipe', 'error', 'discard', 'retry']);
 
 /**
  * `key=value` lists as postfix writes them, comma- or space-separated; values in `<>` may hold

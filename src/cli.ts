@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { FlowlinkError, isFlowlinkError, RuleSyntaxError } from './errors.js';
-import type { ReadOptions } from './sources/read-inputs.js';
+import type { ReadOptions } from './sources/options.js';
 import { closeStore, MEMORY, openStore, storeErrorFrom, type Store } from './store/db.js';
 import { ingestInputs } from './store/ingest.js';
 import { datasetFromStore, saveExplainedSpikes } from './store/queries.js';
@@ -16,12 +16,11 @@ import { DEFAULT_SPIKE_OPTIONS, parseSensitivity, type SpikeOptions } from './an
 import { parseBinWidth } from './analyses/bins.js';
 import { analyse, findSpikes } from './analyses/analyse.js';
 import type { ExplainedSpike } from './event.js';
-import type { Dataset } from './sources/read-inputs.js';
+import type { Dataset } from './sources/options.js';
 import { DateTime } from 'luxon';
-import { builtinRulesDir, loadRuleFiles } from './rules/load.js';
+import { builtinRuleFiles, loadRuleFiles } from './rules/load.js';
 import type { RuleSet } from './rules/types.js';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { renderSpikes, renderText } from './views/text.js';
 import { buildTimelineModel } from './views/timeline/model.js';
 import { runTimeline, terminalProblem } from './views/timeline/run.js';
@@ -240,10 +239,7 @@ async function ingest(inputs: string[], flags: CommonFlags & { db: string }): Pr
 /** The built-in rule files (every `*.rule` in the package's rules/), then the user's, in order. */
 async function loadRules(extra: string[], builtin: boolean): Promise<RuleSet> {
   const files: string[] = [];
-  if (builtin) {
-    const dir = builtinRulesDir();
-    files.push(...readdirSync(dir).filter((f) => f.endsWith('.rule')).sort().map((f) => join(dir, f)));
-  }
+  if (builtin) files.push(...builtinRuleFiles());
   files.push(...extra);
   if (files.length === 0) throw new FlowlinkError('no rules to explain with', 'drop --no-builtin-rules or give --rules FILE');
   return loadRuleFiles(files);

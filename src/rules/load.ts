@@ -1,5 +1,5 @@
 // Rule files in, a RuleSet out. Rule names are unique across every file loaded together.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,4 +41,13 @@ export function builtinRulesDir(): string {
     if (parent === dir) throw new InputError('cannot find the built-in rules folder (no package.json above the code)');
     dir = parent;
   }
+}
+
+/** Every `*.rule` file of the built-in rules folder, in name order. */
+export function builtinRuleFiles(): string[] {
+  const dir = builtinRulesDir();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.rule'))
+    .sort()
+    .map((f) => join(dir, f));
 }

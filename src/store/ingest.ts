@@ -14,7 +14,7 @@ import { basename } from 'node:path';
 import type { FlowRecord, LogEvent, Micros, ParseIssue } from '../event.js';
 import { InputError, TimeContextError, UnknownFormatError } from '../errors.js';
 import { expandInputs, headLines, openInput } from '../input.js';
-import type { Dataset, ReadOptions } from '../sources/read-inputs.js';
+import type { Dataset, ReadOptions } from '../sources/options.js';
 import { formatClock, microsToLocalDate, type TimeContext } from '../time.js';
 import { detectFormat, parsers } from '../../parsers/index.js';
 import type { Parser, TimeCompleteness } from '../../parsers/parser.js';
@@ -209,8 +209,8 @@ interface Span {
 }
 
 /**
- * The time context of a segment. A new file is dated like `readInputs` does (other inputs'
- * span, here including what the store holds); a file read on continues from its own last
+ * The time context of a segment. A new file is dated from the other inputs' span
+ * (what the store holds included); a file read on continues from its own last
  * stamp, so a log that grew past New Year or midnight keeps counting forward.
  */
 function timeContextFor(db: Store, c: Candidate, plan: Plan & { kind: 'read' }, options: ReadOptions, span: Span): { time: TimeContext; notes: string[] } {

@@ -1,7 +1,7 @@
 // The questions the analyses ask the store, each named for what it answers. Records come
 // back as the FlowRecord / LogEvent objects the parsers produced.
 import type { ExplainedSpike, FlowPart, FlowRecord, InputSummary, LogEvent, Micros } from '../event.js';
-import type { Dataset } from '../sources/read-inputs.js';
+import type { Dataset } from '../sources/options.js';
 import type { Store } from './db.js';
 import { EVENT_COLUMNS, eventFromRow, FLOW_COLUMNS, flowFromRow, type EventRow, type FlowRow, type PartRow } from './rows.js';
 
@@ -80,7 +80,7 @@ export function storedSpan(db: Store): { min: Micros; max: Micros } {
   return { min: r.min ?? Infinity, max: r.max ?? -Infinity };
 }
 
-/** What the analyses read, from the store instead of the files: the same shape `readInputs` returns. */
+/** What the analyses read, from the store instead of the files: the shape every analysis reads. */
 export function datasetFromStore(db: Store): Dataset {
   return { flows: allFlows(db), logs: allEvents(db), inputs: inputSummaries(db), ignored: [] };
 }

@@ -1,7 +1,6 @@
 // The timeline as a user sees it: keys written to stdin, the frame read back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import { Text } from 'ink';
 import { App, MIN_COLUMNS, MIN_ROWS } from '../../../src/views/timeline/App.js';
 import { Cells } from '../../../src/views/timeline/Cells.js';

@@ -2,7 +2,6 @@
 // aggregates without reading a single event again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import type { LogEvent } from '../../../src/event.js';
 import { App } from '../../../src/views/timeline/App.js';
 import { buildTimelineModel } from '../../../src/views/timeline/model.js';
