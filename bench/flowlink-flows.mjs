@@ -2,7 +2,7 @@
 // pcapParser.parse, every flow consumed), as its own process so /usr/bin/time can measure it.
 // Prints one JSON line: packets, flows, records and the process's peak RSS.
 //   node bench/flowlink-flows.mjs FILE
-import { headLines, openInput } from '../dist/src/input.js';
+import { headLines, openInput } from '../dist/src/sources/input.js';
 import { detectFormat } from '../dist/parsers/index.js';
 
 const file = process.argv[2];

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseItem } from '../src/event.js';
-import { openInput } from '../src/input.js';
+import { openInput } from '../src/sources/input.js';
 import type { Parser } from '../parsers/parser.js';
 import type { TimeContext } from '../src/time.js';
 

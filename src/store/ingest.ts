@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { FlowRecord, LogEvent, Micros, ParseIssue } from '../event.js';
 import { InputError, TimeContextError, UnknownFormatError } from '../errors.js';
-import { expandInputs, headLines, openInput } from '../input.js';
+import { expandInputs, headLines, openInput } from '../sources/input.js';
 import type { Dataset, ReadOptions } from '../sources/options.js';
 import { formatClock, microsToLocalDate, type TimeContext } from '../time.js';
 import { detectFormat, parsers } from '../../parsers/index.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LogEvent, ParseIssue, ParseItem } from '../../src/event.js';
-import { headLines, openInput } from '../../src/input.js';
+import { headLines, openInput } from '../../src/sources/input.js';
 import type { TimeContext } from '../../src/time.js';
 import { detectFormat } from '../../parsers/index.js';
 import { accessLogParser, parseAccessLine } from '../../parsers/access-log.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { FlowRecord, ParseItem } from '../../src/event.js';
-import { openInput } from '../../src/input.js';
+import { openInput } from '../../src/sources/input.js';
 import type { TimeContext } from '../../src/time.js';
 import { ArgusClientMissingError, argusBinary, argusBinaryVersion, createArgusBinaryParser, raArguments } from '../../parsers/argus-binary.js';
 import { detectFormat } from '../../parsers/index.js';

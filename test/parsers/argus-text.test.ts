@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { argusText } from '../../parsers/argus-text.js';
 import type { FlowRecord, ParseIssue, ParseNote } from '../../src/event.js';
-import { headLines } from '../../src/input.js';
-import { openInput } from '../../src/input.js';
+import { headLines, openInput } from '../../src/sources/input.js';
 import { fixture, iso, parseFile } from '../helpers.js';
 
 const UTC = { zone: 'UTC' };

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { headLines, openInput } from '../../src/input.js';
+import { headLines, openInput } from '../../src/sources/input.js';
 import type { TimeContext } from '../../src/time.js';
 import { detectFormat, parsers } from '../../parsers/index.js';
 import { parseFile } from '../helpers.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LogEvent, ParseIssue, ParseItem, ParseNote } from '../../src/event.js';
-import { headLines, openInput } from '../../src/input.js';
+import { headLines, openInput } from '../../src/sources/input.js';
 import { detectFormat } from '../../parsers/index.js';
 import { parseSendmailPairs, sendmailParser, splitSendmailRelay } from '../../parsers/sendmail.js';
 import { fixture, iso, parseFile } from '../helpers.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { LogEvent, ParseIssue, ParseItem } from '../../src/event.js';
-import { headLines, openInput } from '../../src/input.js';
+import { headLines, openInput } from '../../src/sources/input.js';
 import type { TimeContext } from '../../src/time.js';
 import { pureFtpdParser } from '../../parsers/pure-ftpd.js';
 import { syslogParser } from '../../parsers/syslog.js';

@@ -8,7 +8,7 @@ import { nfdump } from '../../parsers/nfdump.js';
 import type { Parser } from '../../parsers/parser.js';
 import { zeekConn } from '../../parsers/zeek-conn.js';
 import type { FlowRecord, ParseIssue, ParseNote } from '../../src/event.js';
-import { headLines, openInput } from '../../src/input.js';
+import { headLines, openInput } from '../../src/sources/input.js';
 import { fixture, iso, parseFile } from '../helpers.js';
 
 const UTC = { zone: 'UTC' };

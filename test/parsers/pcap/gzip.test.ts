@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { ParseItem } from '../../../src/event.js';
-import { headLines, openInput } from '../../../src/input.js';
+import { headLines, openInput } from '../../../src/sources/input.js';
 import type { TimeContext } from '../../../src/time.js';
 import { detectFormat } from '../../../parsers/index.js';
 import { pcapParser } from '../../../parsers/pcap/index.js';

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { gunzipSync } from 'node:zlib';
-import type { InputFile } from '../parsers/parser.js';
-import { InputError } from './errors.js';
+import type { InputFile } from '../../parsers/parser.js';
+import { InputError } from '../errors.js';
 
 const HEAD_BYTES = 64 * 1024;
 const READ_CHUNK = 1 << 20;
