@@ -1,7 +1,10 @@
 // `flowlink ingest --db case.db INPUT...`: read inputs into a case file, only what is new.
+import type { Command } from 'commander';
 import { closeStore, openStore, storeErrorFrom } from '../store/db.js';
 import { ingestInputs, type IngestOptions, type IngestReport } from '../store/ingest.js';
 import { plural } from '../units.js';
+import { type CommonFlags, collect, parseYear, zones } from './common.js';
+import { parseDateOption, systemZone } from '../time.js';
 
 export type { IngestOptions, IngestReport } from '../store/ingest.js';
 
@@ -42,4 +45,32 @@ export function formatIngestReport(report: IngestReport): string {
   for (const i of report.ignored) lines.push(`${i.file}: ignored (${i.reason})`);
   lines.push(`stored ${plural(report.stored, 'record')} and ${plural(report.skipped, 'skipped line')} in ${report.seconds.toFixed(2)} s`);
   return lines.join('\n') + '\n';
+}
+
+async function ingest(inputs: string[], flags: CommonFlags & { db: string }): Promise<number> {
+  const { zone, zoneFor } = zones(flags.tz);
+  const report = await ingestCommand(flags.db, inputs, {
+    zone: zone ?? systemZone(),
+    zoneFor,
+    year: parseYear(flags.year),
+    date: flags.date ? parseDateOption(flags.date) : undefined,
+  });
+  process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatIngestReport(report));
+  return 0;
+}
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('read inputs into a case file once; run it again to add only what is new (grown or rotated logs)')
+    .argument('<inputs...>', 'capture, flow and log files, or folders of them')
+    .requiredOption('--db <file>', 'the case file (SQLite), created if missing')
+    .option('--json', 'print what was read as JSON')
+    .option('--tz <zone>', 'zone of stamps without one (IANA name); FILE=ZONE for one input; repeatable', collect, [])
+    .option('--year <yyyy>', 'year of syslog stamps that have none')
+    .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
+    .addHelpText('after', '\nExamples:\n  flowlink ingest --db case.db capture.pcap /var/log/messages\n  flowlink explain --db case.db\n')
+    .action(async (inputs: string[], flags: CommonFlags & { db: string }) => {
+      process.exitCode = await ingest(inputs, flags);
+    });
 }

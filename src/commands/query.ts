@@ -1,5 +1,6 @@
 // `flowlink query --db case.db "SQL"`: the user's own questions, on a store opened read-only.
 // An aligned table for a terminal, CSV or JSON for scripts.
+import type { Command } from 'commander';
 import { FlowlinkError } from '../errors.js';
 import { closeStore, isSqliteError, openStore, storeErrorFrom, type Store } from '../store/db.js';
 
@@ -94,4 +95,18 @@ export function queryCommand(dbPath: string, sql: string, format: QueryFormat = 
   } finally {
     closeStore(db);
   }
+}
+
+export function registerQuery(program: Command): void {
+  program
+    .command('query')
+    .description('run SQL on a case file (read-only); views: flows, events, spikes, explanations (docs/store.md)')
+    .argument('<sql>', 'the query')
+    .requiredOption('--db <file>', 'the case file')
+    .option('--csv', 'print CSV')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  flowlink query --db case.db "SELECT src, dst, sum(bytes) FROM flows GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10"\n')
+    .action((sql: string, flags: { db: string; csv?: boolean; json?: boolean }) => {
+      process.stdout.write(queryCommand(flags.db, sql, flags.json ? 'json' : flags.csv ? 'csv' : 'table'));
+    });
 }

@@ -1,0 +1,175 @@
+// What the analysis commands share: flags to read options, inputs through the store, rules.
+import { Command, Option } from 'commander';
+import { FlowlinkError } from '../errors.js';
+import type { Dataset, ReadOptions } from '../sources/options.js';
+import { closeStore, MEMORY, openStore, storeErrorFrom, type Store } from '../store/db.js';
+import { ingestInputs } from '../store/ingest.js';
+import { datasetFromStore } from '../store/queries.js';
+import { checkZone, MICROS_PER_SECOND, parseDateOption, systemZone } from '../time.js';
+import { DEFAULT_SPIKE_OPTIONS, parseSensitivity, type SpikeOptions } from '../analyses/spikes.js';
+import { parseBinWidth } from '../analyses/bins.js';
+import type { ExplainedSpike } from '../event.js';
+import { DateTime } from 'luxon';
+import { builtinRuleFiles, loadRuleFiles } from '../rules/load.js';
+import type { RuleSet } from '../rules/types.js';
+import type { Report } from '../views/json.js';
+import { plural } from '../units.js';
+
+export interface CommonFlags {
+  json?: boolean;
+  tz: string[];
+  year?: string;
+  date?: string;
+  bin?: string;
+  sensitivity?: string;
+  db?: string;
+}
+
+export interface ExplainFlags extends CommonFlags {
+  rules: string[];
+  builtinRules: boolean;
+  at?: string;
+  from?: string;
+  to?: string;
+}
+
+/** `--tz Europe/Berlin` for every input, `--tz maillog=America/New_York` for one. */
+export function zones(values: string[]): { zone?: string; zoneFor: Map<string, string> } {
+  let zone: string | undefined;
+  const zoneFor = new Map<string, string>();
+  for (const v of values) {
+    const eq = v.lastIndexOf('=');
+    if (eq > 0) zoneFor.set(v.slice(0, eq), checkZone(v.slice(eq + 1)));
+    else zone = checkZone(v);
+  }
+  return { zone, zoneFor };
+}
+
+export function parseYear(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{4}$/.test(text)) throw new FlowlinkError(`--year '${text}' is not a year`, 'use four digits, e.g. --year 2008');
+  return Number(text);
+}
+
+/** `--at 2008-03-08T03:30` in the display zone (an explicit offset or Z wins). */
+export function parseInstant(flag: string, text: string, zone: string): number {
+  const dt = DateTime.fromISO(text, { zone, setZone: true });
+  if (!dt.isValid) throw new FlowlinkError(`${flag} '${text}' is not a time`, 'use ISO 8601, e.g. 2008-03-08T03:30 (in --tz, default UTC) or 2008-03-08T03:30Z');
+  return dt.toMillis() * 1000;
+}
+
+/** Half the window `--at` explains around the moment given. */
+export const AT_HALF_WINDOW = 15 * 60 * MICROS_PER_SECOND;
+
+export function pickedWindow(flags: ExplainFlags, zone: string): { from: number; to: number } | undefined {
+  if (flags.at !== undefined) {
+    if (flags.from !== undefined || flags.to !== undefined) throw new FlowlinkError('--at cannot be combined with --from/--to');
+    const t = parseInstant('--at', flags.at, zone);
+    return { from: t - AT_HALF_WINDOW, to: t + AT_HALF_WINDOW };
+  }
+  if (flags.from === undefined && flags.to === undefined) return undefined;
+  if (flags.from === undefined || flags.to === undefined) throw new FlowlinkError('--from and --to go together');
+  const from = parseInstant('--from', flags.from, zone);
+  const to = parseInstant('--to', flags.to, zone);
+  if (to <= from) throw new FlowlinkError(`--to ${flags.to} is not after --from ${flags.from}`);
+  return { from, to };
+}
+
+export function spikeOptions(flags: CommonFlags): SpikeOptions {
+  const options = { ...DEFAULT_SPIKE_OPTIONS };
+  if (flags.bin !== undefined) {
+    const width = parseBinWidth(flags.bin);
+    if (width === undefined) throw new FlowlinkError(`--bin '${flags.bin}' is not a duration`, 'use e.g. 30s, 1m, 5m, 1h');
+    options.binWidth = width;
+  }
+  if (flags.sensitivity !== undefined) {
+    const z = parseSensitivity(flags.sensitivity);
+    if (z === undefined) throw new FlowlinkError(`--sensitivity '${flags.sensitivity}' is not low, normal, high or a z threshold`);
+    options.z = z;
+  }
+  return options;
+}
+
+export function reportSkipped(data: Dataset): void {
+  for (const i of data.inputs) {
+    if (i.skipped > 0) process.stderr.write(`flowlink: skipped ${plural(i.skipped, 'line')} in ${i.file}, first at line ${i.firstSkipped!.line}: ${i.firstSkipped!.reason}\n`);
+  }
+}
+
+export interface Loaded {
+  data: Dataset;
+  zone: string;
+  store: Store;
+}
+
+/**
+ * Flags to inputs on the timeline, always through the store: an in-memory one for a single
+ * run, the case file with `--db` (inputs then only add what is new). Undefined, after saying
+ * why, when there are no flows; the caller closes the store.
+ */
+export async function loadFor(inputs: string[], flags: CommonFlags): Promise<Loaded | undefined> {
+  const { zone, zoneFor } = zones(flags.tz);
+  if (inputs.length === 0 && !flags.db) throw new FlowlinkError('no inputs given', 'name capture, flow and log files or folders, or a case file with --db');
+  const options: ReadOptions = {
+    zone: zone ?? systemZone(),
+    zoneFor,
+    year: parseYear(flags.year),
+    date: flags.date ? parseDateOption(flags.date) : undefined,
+    onInput: process.stderr.isTTY && !process.env.CI ? (file, format) => process.stderr.write(`reading ${file} (${format})\n`) : undefined,
+  };
+  const path = flags.db ?? MEMORY;
+  const store = openStore(path);
+  try {
+    const ingested = inputs.length > 0 ? await ingestInputs(store, inputs, options) : undefined;
+    const data = datasetFromStore(store);
+    if (ingested) data.ignored = ingested.ignored;
+    if (data.flows.length === 0) {
+      const why = data.ignored.length ? ` (${data.ignored.map((i) => `${i.file}: ${i.reason}`).join('; ')})` : '';
+      process.stderr.write(`flowlink: no flow records in ${inputs.length ? inputs.join(', ') : path}${why}: nothing to find spikes in (give a capture or flow file)\n`);
+      reportSkipped(data);
+      closeStore(store);
+      return undefined;
+    }
+    return { data, zone: zone ?? 'UTC', store };
+  } catch (error) {
+    closeStore(store);
+    throw storeErrorFrom(error, path);
+  }
+}
+
+export function reportOf(data: Dataset, zone: string, binWidth: number, spikes: ExplainedSpike[]): Report {
+  return { spikes, inputs: data.inputs, ignored: data.ignored, binWidth, flows: data.flows.length, logs: data.logs.length, zone };
+}
+
+/** The built-in rule files (every `*.rule` in the package's rules/), then the user's, in order. */
+export async function loadRules(extra: string[], builtin: boolean): Promise<RuleSet> {
+  const files: string[] = [];
+  if (builtin) files.push(...builtinRuleFiles());
+  files.push(...extra);
+  if (files.length === 0) throw new FlowlinkError('no rules to explain with', 'drop --no-builtin-rules or give --rules FILE');
+  return loadRuleFiles(files);
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+
+/** The flags every analysis command takes. */
+export function withCommonOptions(c: Command): Command {
+  return c
+    .option('--json', 'print the report as JSON (shape in the README)')
+    .option('--tz <zone>', 'zone of stamps without one (IANA name), also the zone times are shown in; FILE=ZONE for one input; repeatable', collect, [])
+    .option('--year <yyyy>', 'year of syslog stamps that have none')
+    .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
+    .addOption(new Option('--bin <width>', 'time bin width, e.g. 30s, 1m, 5m (default: from the span)'))
+    .option('--sensitivity <level>', 'spike threshold: low, normal, high, or a robust z-score (default normal = 6)')
+    .option('--db <file>', 'case file (SQLite): read what is stored there, adding only what is new in the inputs');
+}
+
+/** The flags that choose the rules (explain, timeline). */
+export function withRuleOptions(c: Command): Command {
+  return c
+    .option('--rules <file>', 'extra rule file (repeatable)', collect, [])
+    .option('--no-builtin-rules', 'use only the rules given with --rules');
+}
