@@ -14,6 +14,12 @@ export interface CapturePacket {
   data: Buffer;
 }
 
+/**
+ * Receives one packet as a range of the chunk being parsed, so the hot path makes no object or
+ * view per packet. `buf[start, end)` is valid until the callback returns (keep a copy beyond).
+ */
+export type PacketSink = (buf: Buffer, start: number, end: number, ts: Micros, origLen: number, linkType: number, index: number) => void;
+
 /** Something wrong with the file itself (not with a packet's contents). */
 export interface CaptureNote {
   /** The packet number the problem is at (the packet that could not be read). */
@@ -82,6 +88,10 @@ interface Iface {
 
 const DEFAULT_TS = tsConverter(6, 0);
 
+function le32(b: Buffer, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
+}
+
 /**
  * A push parser: feed chunks with `push`, get packets through the callback. Synchronous, so the
  * hot loop has no promise per packet; `readCapture` wraps it as an async iterable.
@@ -104,10 +114,17 @@ export class CaptureParser {
   private pendingLen = 0;
   /** Total length of the carried record once its length field has been read; -1 before. */
   private pendingNeed = -1;
-  private emit: (p: CapturePacket) => void = () => {};
+  private emit: PacketSink = () => {};
 
-  /** Parses what it can of `chunk`; the unfinished tail is carried to the next push. */
+  /** Parses what it can of `chunk`, a packet object for each; the unfinished tail is carried to the next push. */
   push(chunk: Buffer, emit: (p: CapturePacket) => void): void {
+    this.pushRaw(chunk, (buf, start, end, ts, origLen, linkType, index) => {
+      emit({ index, ts, caplen: end - start, origLen, linkType, data: buf.subarray(start, end) });
+    });
+  }
+
+  /** `push` without the packet objects: the sink gets each packet's range in the chunk. */
+  pushRaw(chunk: Buffer, emit: PacketSink): void {
     if (this.stopped || chunk.length === 0) return;
     this.emit = emit;
     let buf = chunk;
@@ -255,6 +272,7 @@ export class CaptureParser {
   }
 
   // Two copies of the classic loop, one per byte order, so the hot path has no branch on it.
+  // Plain byte reads (le32): Buffer's readUInt32LE checks bounds, which the loop condition has done.
   private parsePcapLE(buf: Buffer, start: number): number {
     let pos = start;
     const end = buf.length;
@@ -262,16 +280,16 @@ export class CaptureParser {
     const div = this.nanos ? 1000 : 1;
     const emit = this.emit;
     while (pos + 16 <= end) {
-      const caplen = buf.readUInt32LE(pos + 8);
+      const caplen = le32(buf, pos + 8);
       if (caplen > MAX_RECORD) {
         this.stop(this.packets + 1, `record ${this.packets + 1} claims ${caplen} captured bytes: corrupt file, reading stopped`);
         return end;
       }
       const next = pos + 16 + caplen;
       if (next > end) break;
-      const frac = buf.readUInt32LE(pos + 4);
-      const ts = buf.readUInt32LE(pos) * 1_000_000 + (div === 1 ? frac : Math.floor(frac / div));
-      emit({ index: ++this.packets, ts, caplen, origLen: buf.readUInt32LE(pos + 12), linkType, data: buf.subarray(pos + 16, next) });
+      const frac = le32(buf, pos + 4);
+      const ts = le32(buf, pos) * 1_000_000 + (div === 1 ? frac : Math.floor(frac / div));
+      emit(buf, pos + 16, next, ts, le32(buf, pos + 12), linkType, ++this.packets);
       pos = next;
     }
     return pos;
@@ -293,7 +311,7 @@ export class CaptureParser {
       if (next > end) break;
       const frac = buf.readUInt32BE(pos + 4);
       const ts = buf.readUInt32BE(pos) * 1_000_000 + (div === 1 ? frac : Math.floor(frac / div));
-      emit({ index: ++this.packets, ts, caplen, origLen: buf.readUInt32BE(pos + 12), linkType, data: buf.subarray(pos + 16, next) });
+      emit(buf, pos + 16, next, ts, buf.readUInt32BE(pos + 12), linkType, ++this.packets);
       pos = next;
     }
     return pos;
@@ -359,7 +377,7 @@ export class CaptureParser {
           }
           const ts = iface.ts(this.u32(buf, body + 4, little), this.u32(buf, body + 8, little));
           this.lastTs = ts;
-          this.emit({ index: ++this.packets, ts, caplen, origLen, linkType: iface.linkType, data: buf.subarray(body + 20, body + 20 + caplen) });
+          this.emit(buf, body + 20, body + 20 + caplen, ts, origLen, iface.linkType, ++this.packets);
           break;
         }
         case 3: { // Simple Packet Block: interface 0, no timestamp (the previous packet's is used)
@@ -372,7 +390,7 @@ export class CaptureParser {
           const origLen = this.u32(buf, body, little);
           let caplen = Math.min(origLen, bodyEnd - body - 4);
           if (iface.snaplen > 0) caplen = Math.min(caplen, iface.snaplen);
-          this.emit({ index: ++this.packets, ts: this.lastTs, caplen, origLen, linkType: iface.linkType, data: buf.subarray(body + 4, body + 4 + caplen) });
+          this.emit(buf, body + 4, body + 4 + caplen, this.lastTs, origLen, iface.linkType, ++this.packets);
           break;
         }
         default:

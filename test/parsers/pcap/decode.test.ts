@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addressText, decodePacket, linkByteBasis, newDecoded, TCP_ACK, TCP_SYN } from '../../../parsers/pcap/decode.js';
+import { addressText, decodedAddress, decodeFrame, decodePacket, linkByteBasis, newDecoded, TCP_ACK, TCP_SYN } from '../../../parsers/pcap/decode.js';
 import { ether, ipv4, ipv6, tcp, udp } from './helpers.js';
 
 function decode(linkType: number, frame: Buffer, origLen = frame.length) {
   const d = newDecoded();
   const ok = decodePacket(linkType, frame, origLen, d);
-  return { ok, d: { ...d, src: d.src && addressText(d.src), dst: d.dst && addressText(d.dst) } };
+  return { ok, d: { ...d, src: d.family ? decodedAddress(d, 'src') : '', dst: d.family ? decodedAddress(d, 'dst') : '' } };
 }
 
 const SYN_80 = () => ipv4('10.0.0.1', '10.0.0.2', 6, tcp(40000, 80, TCP_SYN, 0, 3));
@@ -139,6 +139,29 @@ describe('decode: IP and transport', () => {
     const badLen = ether(ipv4('10.0.0.1', '10.0.0.2', 6, tcp(1, 2, TCP_ACK)));
     badLen.writeUInt16BE(30, 16); // total length 30 < 20 + 20
     assert.match(decode(1, badLen).d.error, /TCP header/);
+  });
+
+  it('decodeFrame reads a frame in place inside a larger chunk and never past its end', () => {
+    const frames = [ether(SYN_80()), ether(ipv6('2001:db8::1', '2001:db8::2', [], 17, udp(1, 2, 9)))];
+    for (const frame of frames) {
+      // The frame sits between other bytes, as in a capture chunk; the result is decodePacket's.
+      const chunk = Buffer.concat([Buffer.alloc(37, 0xee), frame, Buffer.alloc(200, 0x45)]);
+      const inPlace = newDecoded();
+      assert.ok(decodeFrame(1, chunk, 37, 37 + frame.length, frame.length, inPlace));
+      const alone = newDecoded();
+      assert.ok(decodePacket(1, frame, frame.length, alone));
+      assert.deepEqual(inPlace, alone);
+      assert.equal(decodedAddress(inPlace, 'dst'), frame === frames[0] ? '10.0.0.2' : '2001:db8::2');
+      // Cut inside the IP header: the bytes that follow belong to the next record, not to this one.
+      const cut = newDecoded();
+      assert.equal(decodeFrame(1, chunk, 37, 37 + 30, frame.length, cut), false);
+      assert.match(cut.error, /end inside the IPv[46] header/);
+    }
+  });
+
+  it('IPv4 addresses from 128.0.0.0 up keep their value (unsigned)', () => {
+    const d = decode(1, ether(ipv4('255.255.255.254', '192.168.1.1', 17, udp(1, 2)))).d;
+    assert.deepEqual([d.src, d.dst], ['255.255.255.254', '192.168.1.1']);
   });
 
   it('prints IPv6 addresses in RFC 5952 form', () => {
