@@ -1,5 +1,7 @@
 // Every input format flowlink reads. Detection asks each parser how sure it is and takes
 // the most specific answer, so service logs win over generic syslog.
+import { basename } from 'node:path';
+import { FlowlinkError } from '../src/errors.js';
 import type { Parser } from './parser.js';
 import { pcapParser } from './pcap/index.js';
 import { argusText } from './argus-text.js';
@@ -42,4 +44,63 @@ export function detectFormat(head: Buffer, headLines: string[]): Detection | und
     if (score > 0 && (!best || score > best.score)) best = { parser, score };
   }
   return best;
+}
+
+/** The parser named `name` (`--format`), or a user error listing the names with the closest first. */
+export function parserNamed(name: string, flag = '--format'): Parser {
+  const found = parsers.find((p) => p.name === name);
+  if (found) return found;
+  const names = parsers.map((p) => p.name);
+  const closest = closestName(name, names);
+  throw new FlowlinkError(
+    `${flag} '${name}' is not a format${closest ? ` (did you mean ${closest}?)` : ''}`,
+    `formats: ${names.join(', ')} (\`flowlink formats\` shows an example line of each)`,
+  );
+}
+
+/** The name nearest `word` by edit distance, when it is near enough to be a slip. */
+export function closestName(word: string, names: string[]): string | undefined {
+  const w = word.toLowerCase();
+  // A name it begins (`zeek` for zeek-conn) first; then the nearest by edit distance.
+  const prefixed = names.filter((n) => n.startsWith(w) || w.startsWith(n));
+  if (prefixed.length === 1) return prefixed[0];
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of names) {
+    const d = editDistance(w, name);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = name;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The parser for one file: the one `--format` names for it (by path or file name), else
+ * the one for every input, else detection. An override is taken as given: its score is
+ * what detection would have said, 0 when the head does not look like that format.
+ */
+export function chooseParser(
+  file: string,
+  head: Buffer,
+  headLines: string[],
+  override?: { format?: string; formatFor?: Map<string, string> },
+): Detection | undefined {
+  const name = override?.formatFor?.get(file) ?? override?.formatFor?.get(basename(file)) ?? override?.format;
+  if (name === undefined) return detectFormat(head, headLines);
+  const parser = parserNamed(name);
+  return { parser, score: parser.detect(head, headLines) };
 }

@@ -93,6 +93,15 @@ export class MailQueueJoin {
     return msg;
   }
 
+  /**
+   * The last-line time of the least recently touched open message: no joined event this
+   * join emits later is stamped earlier (up to lines that step back). Undefined when none is open.
+   */
+  oldestOpenTs(): Micros | undefined {
+    for (const msg of this.open.values()) return msg.lastTs;
+    return undefined;
+  }
+
   /** An open record, without touching it. */
   peek(host: string | undefined, qid: string): OpenMessage | undefined {
     return this.open.get(MailQueueJoin.key(host, qid));

@@ -1,5 +1,5 @@
 // The one interface every input format implements (see parsers/index.ts for the list).
-import type { ParseItem } from '../src/event.js';
+import type { Micros, ParseItem } from '../src/event.js';
 import type { TimeContext } from '../src/time.js';
 
 /** How complete a format's timestamps are; decides the order inputs are read in. */
@@ -22,6 +22,30 @@ export interface InputFile {
   lines(): AsyncIterable<string>;
   /** The whole content as a byte stream, for binary formats. */
   stream(): AsyncIterable<Buffer>;
+  /**
+   * The same lines as `lines()`, an array per chunk read: line parsers that use it await
+   * once per megabyte instead of once per line. Optional: inputs without it are read by line.
+   */
+  lineBatches?(): AsyncIterable<string[]>;
+  /**
+   * What reading ran into that the parser cannot see (NUL bytes removed, invalid UTF-8, a
+   * gzip stream that ends early), as notes for the report; complete once the lines are read.
+   */
+  readProblems?(): string[];
+}
+
+/**
+ * What `parse` returns: items one at a time, and optionally in arrays (one per chunk read)
+ * for consumers that want to await less often; both give the same items in the same order.
+ */
+export interface ParseStream extends AsyncIterable<ParseItem> {
+  batches?(): AsyncIterable<ParseItem[]>;
+  /**
+   * Read after each batch: no record the parser yields from then on is stamped before this
+   * (it holds nothing older, e.g. an open postfix message), except for lines whose own
+   * stamps step back. Lets a merge hold records only as long as that needs.
+   */
+  settledBefore?(): Micros;
 }
 
 export interface Parser {
@@ -38,5 +62,16 @@ export interface Parser {
   detect(head: Buffer, headLines: string[]): number;
   /** How complete this file's stamps are; may depend on the file (argus with or without dates). */
   timeCompleteness(headLines: string[]): TimeCompleteness;
-  parse(input: InputFile, time: TimeContext): AsyncIterable<ParseItem>;
+  /** `assembly` matters only to formats whose flows are built from packets (pcap). */
+  parse(input: InputFile, time: TimeContext, assembly?: FlowAssemblyOptions): ParseStream;
+}
+
+/** How packets become flows (`--idle-timeout`, `--status-interval`, `--max-flows`); unset means the defaults. */
+export interface FlowAssemblyOptions {
+  /** A flow silent longer than this is finished (default 120 s). */
+  idleTimeout?: Micros;
+  /** A flow gets a status record (part) per interval (default 5 s, argus's). */
+  statusInterval?: Micros;
+  /** Most flows held at once (default 1,000,000). */
+  maxFlows?: number;
 }

@@ -247,6 +247,11 @@ export class PostfixJoin {
     this.join.tick(event.ts, out);
   }
 
+  /** See MailQueueJoin.oldestOpenTs: the merge's reorder window (src/sources/merge.ts). */
+  oldestOpenTs(): number | undefined {
+    return this.join.oldestOpenTs();
+  }
+
   take(event: LogEvent, out: ParseItem[]): void {
     const qid = event.fields.queue_id;
     if (typeof qid !== 'string' || event.fields.daemon === undefined) return;

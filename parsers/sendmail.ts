@@ -182,6 +182,11 @@ export class SendmailJoin {
     this.join.tick(event.ts, out);
   }
 
+  /** See MailQueueJoin.oldestOpenTs: the merge's reorder window (src/sources/merge.ts). */
+  oldestOpenTs(): number | undefined {
+    return this.join.oldestOpenTs();
+  }
+
   take(event: LogEvent, out: ParseItem[]): void {
     const qid = event.fields.queue_id;
     if (typeof qid !== 'string' || event.fields.mta !== 'sendmail') return;

@@ -41,5 +41,10 @@ export function createProgramAssembler(): SyslogAssembler {
       postfix.flush(out);
       sendmail.flush(out);
     },
+    oldestHeld() {
+      const a = postfix.oldestOpenTs();
+      const b = sendmail.oldestOpenTs();
+      return a === undefined ? b : b === undefined || a < b ? a : b;
+    },
   };
 }

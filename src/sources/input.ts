@@ -1,11 +1,11 @@
 // Opening inputs: files or folders, gzip undone transparently, lines streamed.
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { gunzipSync } from 'node:zlib';
 import type { InputFile } from '../../parsers/parser.js';
 import { InputError } from '../errors.js';
+import { lineBatches, ReadDamage } from './lines.js';
 
 const HEAD_BYTES = 64 * 1024;
 const READ_CHUNK = 1 << 20;
@@ -34,27 +34,40 @@ function gunzipPrefix(compressed: Buffer): Buffer {
   }
 }
 
-export async function openInput(file: string): Promise<InputFile> {
+export async function openInput(file: string, onProgress?: (file: string, bytesRead: number, totalBytes: number) => void): Promise<InputFile> {
   const stat = await fs.stat(file);
   const start = await readStart(file, HEAD_BYTES);
   const gz = isGzip(start);
   const head = gz ? gunzipPrefix(start).subarray(0, HEAD_BYTES) : start;
+  let raw: ReturnType<typeof createReadStream> | undefined;
   const stream = (): NodeJS.ReadableStream => {
     // 1 MiB reads: with the default 64 KiB, pcap reading spent half its time waiting on read().
-    const raw = createReadStream(file, { highWaterMark: READ_CHUNK });
+    raw = createReadStream(file, { highWaterMark: READ_CHUNK });
     return gz ? raw.pipe(createGunzip()) : raw;
+  };
+  const chunks = async function* (): AsyncIterable<Buffer> {
+    for await (const chunk of stream()) {
+      // Bytes on disk, not inflated ones: the total is the file's size.
+      onProgress?.(file, raw!.bytesRead, stat.size);
+      yield chunk as Buffer;
+    }
+  };
+  // Damage of the latest read: a parser reads its lines once.
+  let damage = new ReadDamage();
+  const batches = (): AsyncIterable<string[]> => {
+    damage = new ReadDamage();
+    return lineBatches(chunks(), damage);
   };
   return {
     path: file,
     head,
     mtime: stat.mtime,
     async *lines() {
-      const rl = createInterface({ input: stream(), crlfDelay: Infinity });
-      for await (const line of rl) yield line;
+      for await (const batch of batches()) yield* batch;
     },
-    async *stream() {
-      for await (const chunk of stream()) yield chunk as Buffer;
-    },
+    lineBatches: batches,
+    readProblems: () => damage.notes(),
+    stream: chunks,
   };
 }
 

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { headLines, openInput } from '../../src/sources/input.js';
 import type { TimeContext } from '../../src/time.js';
-import { detectFormat, parsers } from '../../parsers/index.js';
-import { parseFile } from '../helpers.js';
+import { chooseParser, closestName, detectFormat, parserNamed, parsers } from '../../parsers/index.js';
+import { FlowlinkError } from '../../src/errors.js';
+import { fixture, parseFile } from '../helpers.js';
 
 // A date too, for argus's time-only default stamps.
 const TIME: TimeContext = { zone: 'UTC', year: 2020, date: { year: 2012, month: 2, day: 21 } };
@@ -61,4 +62,33 @@ describe('parser registry', () => {
       });
     });
   }
+});
+
+describe('--format names', () => {
+  it('finds each parser by its name and suggests the closest for a slip', () => {
+    for (const p of parsers) assert.equal(parserNamed(p.name), p);
+    assert.equal(closestName('pureftpd', parsers.map((p) => p.name)), 'pure-ftpd');
+    assert.equal(closestName('zeek', parsers.map((p) => p.name)), 'zeek-conn');
+    assert.equal(closestName('Syslog', parsers.map((p) => p.name)), 'syslog');
+    assert.equal(closestName('wireshark', parsers.map((p) => p.name)), undefined);
+    assert.throws(
+      () => parserNamed('postfx'),
+      (e: unknown) => e instanceof FlowlinkError && e.message === "--format 'postfx' is not a format (did you mean postfix?)" && /argus-text, zeek-conn/.test(e.hint ?? ''),
+    );
+    assert.throws(() => parserNamed('wireshark'), (e: unknown) => e instanceof FlowlinkError && !/did you mean/.test(e.message));
+  });
+
+  it('an override for one file (by name or path) beats the one for all, which beats detection', async () => {
+    const file = fixture('logs', 'pure-ftpd-backup.log');
+    const input = await openInput(file);
+    const lines = headLines(input.head);
+    assert.equal(chooseParser(file, input.head, lines)?.parser.name, 'pure-ftpd');
+    assert.equal(chooseParser(file, input.head, lines, { format: 'syslog' })?.parser.name, 'syslog');
+    const forOne = new Map([['pure-ftpd-backup.log', 'xferlog']]);
+    assert.equal(chooseParser(file, input.head, lines, { format: 'syslog', formatFor: forOne })?.parser.name, 'xferlog');
+    assert.equal(chooseParser(file, input.head, lines, { formatFor: new Map([[file, 'postfix']]) })?.parser.name, 'postfix');
+    assert.equal(chooseParser(file, input.head, lines, { formatFor: new Map([['other.log', 'postfix']]) })?.parser.name, 'pure-ftpd');
+    // Taken as given even when the head does not look like it: score 0.
+    assert.equal(chooseParser(file, input.head, lines, { format: 'xferlog' })?.score, 0);
+  });
 });

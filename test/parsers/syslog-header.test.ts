@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   isRfc3164Line,
+  splitRfc3164,
   repeatCount,
   skipStructuredData,
   splitSyslogLine,
@@ -255,5 +256,49 @@ describe('speed', () => {
     const t0 = performance.now();
     for (let i = 0; i < 100_000; i++) splitSyslogLine(line);
     assert.ok(performance.now() - t0 < 2000);
+  });
+});
+
+describe('RFC 3164 by char codes', () => {
+  // The regex the char-code splitter replaced, kept here as its specification.
+  const SPEC = /^(?:<(\d{1,3})>)?([A-Za-z]{3}) {1,2}(\d{1,2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)(?: +|$)/;
+  const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+  function bySpec(line: string) {
+    const m = SPEC.exec(line);
+    if (!m) return undefined;
+    const month = MONTHS.indexOf(m[2].toLowerCase()) + 1;
+    const [hms, frac] = m[4].split('.');
+    const [hour, minute, second] = hms.split(':').map(Number);
+    const day = Number(m[3]);
+    if (month === 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+    const micro = frac ? Math.round(Number(`0.${frac}`) * 1e6) : 0;
+    return { pri: m[1] === undefined ? undefined : Number(m[1]), month, day, clock: { hour, minute, second, micro }, text: m[0].trimEnd(), rest: m[0].length };
+  }
+
+  it('agrees with the regex on every fixture line and on edge cases, twice over (the stamp cache)', async () => {
+    const { promises: fs } = await import('node:fs');
+    const { fixture } = await import('../helpers.js');
+    const dir = fixture('logs');
+    const lines: string[] = [];
+    for (const name of await fs.readdir(dir)) if (name.endsWith('.log')) lines.push(...(await fs.readFile(`${dir}/${name}`, 'utf8')).split('\n'));
+    lines.push(
+      'Mar  8 03:33:10', 'Mar  8 03:33:10 ', 'Mar 8 03:33:10 h p: m', 'Mar 08 03:33:10 h p: m', 'Mar   8 03:33:10 h p: m', 'MAR  8 03:33:10 h p: m',
+      'Mar  8 03:33:10.5 h p: m', 'Mar  8 03:33:10.123456 h', 'Mar  8 03:33:10.1234567 h', 'Mar  8 03:33:10. h', 'Mar  8 03:33:10x h',
+      'Mar 32 03:33:10 h', 'Mar  0 03:33:10 h', 'Mar  8 24:00:00 h', 'Mar  8 23:60:00 h', 'Mar  8 23:59:60 h', 'Mar  8 3:33:10 h', 'Mrz  8 03:33:10 h',
+      '<13>Mar  8 03:33:10 h p: m', '<1234>Mar  8 03:33:10 h', '<>Mar  8 03:33:10 h', '<13Mar  8 03:33:10 h', 'Mar  8 03:33:10    h p: m', 'M4r  8 03:33:10 h',
+    );
+    let agreed = 0;
+    for (const pass of [1, 2]) {
+      for (const line of lines) {
+        const spec = bySpec(line);
+        const h = splitRfc3164(line);
+        assert.equal(h === undefined, spec === undefined, `pass ${pass}: ${JSON.stringify(line)}`);
+        if (!h || !spec || h.stamp.kind !== 'no-year') continue;
+        assert.deepEqual([h.pri, h.stamp.month, h.stamp.day, h.stamp.clock, h.stamp.text], [spec.pri, spec.month, spec.day, spec.clock, spec.text], JSON.stringify(line));
+        agreed++;
+      }
+    }
+    assert.ok(agreed > 200, `${agreed} lines compared`);
   });
 });

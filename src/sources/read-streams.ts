@@ -1,0 +1,104 @@
+// Inputs straight from the parsers, without a store: what `flowlink events` lists. Each
+// file is opened, its format chosen (--format or detection), and its items come out in
+// batches; src/sources/merge.ts puts them in one time order.
+import { basename } from 'node:path';
+import type { Micros, ParseItem } from '../event.js';
+import { InputError, UnknownFormatError } from '../errors.js';
+import { formatClock, type TimeContext } from '../time.js';
+import { chooseParser, parsers } from '../../parsers/index.js';
+import { itemBatches } from '../../parsers/batches.js';
+import type { InputFile, Parser, TimeCompleteness } from '../../parsers/parser.js';
+import { expandInputs, headLines, openInput } from './input.js';
+import type { MergeInput } from './merge.js';
+import type { ReadOptions } from './options.js';
+
+export interface OpenedStream {
+  file: string;
+  parser: Parser;
+  /** Its items in batches, and what the parser still holds (for the merge's window). */
+  items: MergeInput;
+}
+
+export interface OpenedInputs {
+  streams: OpenedStream[];
+  /** Files left out, and why (an unknown format inside a folder, an empty file, flows when logs were asked for). */
+  ignored: { file: string; reason: string }[];
+}
+
+/**
+ * Opens every input (folders expanded) whose parser produces `produces`. A file named on
+ * the command line that no parser reads is a user error; one found in a folder is listed
+ * in `ignored`. Yearless syslog takes `--year`, else the first stamp of the inputs with
+ * full dates (flow files included), as ingest dates it by the other inputs; else its file's
+ * modification time (the parser notes which).
+ */
+export async function openStreams(args: string[], options: ReadOptions, produces: Parser['produces']): Promise<OpenedInputs> {
+  const explicit = new Set(args);
+  const files = await expandInputs(args);
+  const found: { file: string; input: InputFile; parser: Parser; completeness: TimeCompleteness }[] = [];
+  const ignored: OpenedInputs['ignored'] = [];
+  for (const file of files) {
+    let input;
+    try {
+      input = await openInput(file);
+    } catch (error) {
+      throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    if (input.head.length === 0) {
+      ignored.push({ file, reason: 'empty file' });
+      continue;
+    }
+    const lines = headLines(input.head);
+    const detected = chooseParser(file, input.head, lines, options);
+    if (!detected) {
+      if (explicit.has(file)) throw new UnknownFormatError(file, parsers.map((p) => p.name));
+      ignored.push({ file, reason: 'unknown format' });
+      continue;
+    }
+    found.push({ file, input, parser: detected.parser, completeness: detected.parser.timeCompleteness(lines) });
+  }
+  const zoneOf = (file: string): string => options.zoneFor?.get(file) ?? options.zoneFor?.get(basename(file)) ?? options.zone;
+  let anchor: { micros: Micros; source: string } | undefined;
+  if (options.year === undefined && found.some((f) => f.completeness === 'no-year' && f.parser.produces === produces)) {
+    anchor = await firstDatedStamp(found.filter((f) => f.completeness === 'full'), zoneOf);
+  }
+  const streams: OpenedStream[] = [];
+  for (const f of found) {
+    if (f.parser.produces !== produces) {
+      ignored.push({ file: f.file, reason: `${f.parser.name} holds ${f.parser.produces === 'flows' ? 'flow records' : 'log events'}` });
+      continue;
+    }
+    const time: TimeContext = { zone: zoneOf(f.file), year: options.year, date: options.date };
+    if (f.completeness === 'no-year' && anchor) {
+      time.anchor = anchor.micros;
+      time.anchorSource = anchor.source;
+    }
+    options.onInput?.(f.file, f.parser.name);
+    const parsed = f.parser.parse(f.input, time);
+    const items: MergeInput = { batches: withAnchorNote(itemBatches(parsed), f.file, time) };
+    if (parsed.settledBefore) items.settledBefore = parsed.settledBefore.bind(parsed);
+    streams.push({ file: f.file, parser: f.parser, items });
+  }
+  return { streams, ignored };
+}
+
+/** The earliest first record of the fully dated inputs: one record read from each. */
+async function firstDatedStamp(dated: { file: string; input: InputFile; parser: Parser }[], zoneOf: (file: string) => string): Promise<{ micros: Micros; source: string } | undefined> {
+  let best: { micros: Micros; source: string } | undefined;
+  for (const d of dated) {
+    for await (const batch of itemBatches(d.parser.parse(d.input, { zone: zoneOf(d.file) }))) {
+      const first = batch.find((i) => i.kind === 'log' || i.kind === 'flow');
+      if (!first) continue;
+      const t = first.kind === 'log' ? first.ts : first.kind === 'flow' ? first.start : 0;
+      if (!best || t < best.micros) best = { micros: t, source: `${d.file} (${formatClock(t, zoneOf(d.file))})` };
+      break;
+    }
+  }
+  return best;
+}
+
+/** Adds a note saying where the year came from when it came from another input. */
+async function* withAnchorNote(items: AsyncIterable<ParseItem[]>, file: string, time: TimeContext): AsyncIterable<ParseItem[]> {
+  yield* items;
+  if (time.anchorSource !== undefined) yield [{ kind: 'note', file, message: `year taken from ${time.anchorSource}` }];
+}

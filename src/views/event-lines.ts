@@ -1,0 +1,92 @@
+// `flowlink events` output: one line per event, or one JSON object per line (--json).
+// Written for a million lines a second: the time text is cached per second, and zone
+// offsets per hour (luxon computes every offset; see ZoneOffsets).
+import { DateTime } from 'luxon';
+import type { LogEvent, Micros } from '../event.js';
+import { MICROS_PER_SECOND } from '../time.js';
+import { logJson } from './json.js';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * UTC offsets of one zone, one luxon call per hour instead of per line. An hour whose
+ * start and end have the same offset has it throughout (zones change offset at most once
+ * an hour, on a transition); an hour with a transition in it is asked of luxon per line.
+ */
+export class ZoneOffsets {
+  private hour = NaN;
+  private offsetMs = 0;
+  private even = false;
+
+  constructor(readonly zone: string) {}
+
+  /** Milliseconds to add to UTC for the wall clock in the zone at `ms`. */
+  at(ms: number): number {
+    const hour = Math.floor(ms / HOUR_MS);
+    if (hour !== this.hour) {
+      this.hour = hour;
+      const start = offsetOf(hour * HOUR_MS, this.zone);
+      const end = offsetOf((hour + 1) * HOUR_MS - 1, this.zone);
+      this.offsetMs = start;
+      this.even = start === end;
+    }
+    return this.even ? this.offsetMs : offsetOf(ms, this.zone);
+  }
+}
+
+function offsetOf(ms: number, zone: string): number {
+  return DateTime.fromMillis(ms, { zone }).offset * 60_000;
+}
+
+const p2 = (n: number): string => (n < 10 ? '0' : '') + n;
+
+/** `2008-03-08 03:33:42` in the zone (`.123456` added when the stamp has a fraction). */
+export class ClockText {
+  private readonly offsets?: ZoneOffsets;
+  private second = NaN;
+  private text = '';
+
+  constructor(zone: string) {
+    if (zone !== 'UTC') this.offsets = new ZoneOffsets(zone);
+  }
+
+  format(us: Micros): string {
+    const second = Math.floor(us / MICROS_PER_SECOND);
+    if (second !== this.second) {
+      this.second = second;
+      const ms = second * 1000;
+      const d = new Date(ms + (this.offsets ? this.offsets.at(ms) : 0));
+      this.text = `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
+    }
+    const frac = us - second * MICROS_PER_SECOND;
+    return frac === 0 ? this.text : `${this.text}.${String(frac).padStart(6, '0')}`;
+  }
+}
+
+/** Fields shown after service and action, in this order: who, from where, what, how much. */
+const SHOWN = ['user', 'client', 'from', 'to', 'relay_ip', 'file', 'path', 'method', 'status', 'bytes', 'size', 'queue_id'] as const;
+
+/** One event as a line: time, file:line, service, action, key fields; generic syslog shows its message. */
+export function eventLine(e: LogEvent, clock: ClockText): string {
+  let line = `${clock.format(e.ts)}  ${e.origin.file}:${e.origin.line}  ${e.service}`;
+  if (e.action !== undefined) line += ` ${e.action}`;
+  const f = e.fields;
+  for (const key of SHOWN) {
+    const v = f[key];
+    if (v !== undefined && v !== '') line += ` ${key}=${v}`;
+  }
+  if (e.service === 'syslog') {
+    const tag = e.program === undefined ? '' : e.pid === undefined ? `${e.program}: ` : `${e.program}[${e.pid}]: `;
+    line += `  ${e.host !== undefined ? e.host + ' ' : ''}${tag}${e.message}`;
+  }
+  return line;
+}
+
+/** One event as a JSON object (the `--json` shape of `explain`'s log lines, plus host and program). */
+export function eventJson(e: LogEvent): string {
+  const o: Record<string, unknown> = logJson(e);
+  if (e.host !== undefined) o.host = e.host;
+  if (e.program !== undefined) o.program = e.program;
+  if (e.pid !== undefined) o.pid = e.pid;
+  return JSON.stringify(o);
+}
