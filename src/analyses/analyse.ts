@@ -3,6 +3,7 @@
 import type { BinSeries, ExplainedSpike, FlowRecord, LogEvent, Micros, Spike } from '../event.js';
 import type { RuleSet } from '../rules/types.js';
 import { explainSpikes } from './correlate.js';
+import { estimateClockSkew, logShifter, restoreLogTimes, type ClockSkew } from './clock-skew.js';
 import { findRecurrence, markScheduledJobs, DEFAULT_RECURRENCE } from './recurrence.js';
 import { detectSpikes, seriesFor, windowAsSpike, type SpikeOptions } from './spikes.js';
 
@@ -18,6 +19,8 @@ export interface Analysis {
   series?: BinSeries;
   spikes: Spike[];
   explained: ExplainedSpike[];
+  /** Each log source's clock against the sensor's, where enough sure matches tell (see clock-skew.ts). */
+  clockSkew: ClockSkew[];
 }
 
 export function findSpikes(flows: FlowRecord[], options: AnalyseOptions): { series?: BinSeries; spikes: Spike[] } {
@@ -35,5 +38,15 @@ export function findSpikes(flows: FlowRecord[], options: AnalyseOptions): { seri
 export function analyse(flows: FlowRecord[], logs: LogEvent[], rules: RuleSet, options: AnalyseOptions): Analysis {
   const { series, spikes } = findSpikes(flows, options);
   // All flows, not only the spike's: a control connection may start before the spike window.
-  return { series, spikes, explained: markScheduledJobs(explainSpikes(spikes, rules, logs, { flows })) };
+  const first = explainSpikes(spikes, rules, logs, { flows });
+  // The sure matches tell each log's clock offset; matching again on the sensor's clock
+  // scores time agreement fairly and finds what the offset pushed out of a tolerance.
+  const clockSkew = estimateClockSkew(first);
+  let explained = first;
+  if (clockSkew.length > 0) {
+    const shifter = logShifter(clockSkew);
+    const again = explainSpikes(spikes, rules, logs, { flows, shiftLog: shifter.shift, shiftBound: shifter.bound });
+    explained = restoreLogTimes(again, shifter.original, clockSkew);
+  }
+  return { series, spikes, explained: markScheduledJobs(explained), clockSkew };
 }

@@ -24,6 +24,12 @@ export interface CorrelateOptions {
    * control connection may lie outside the spike's window). Defaults to the spike's flows.
    */
   flows?: FlowRecord[];
+  /**
+   * Puts a log line on the sensor's clock (clock-skew.ts): applied to every line the engine
+   * looks at, which it then looks for up to `shiftBound` further out in the time index.
+   */
+  shiftLog?: (log: LogEvent) => LogEvent;
+  shiftBound?: Micros;
 }
 
 /** An explanation with the companion events that corroborated it (not claimed: they can corroborate several). */
@@ -43,33 +49,60 @@ interface Candidate {
   shrink?: (flows: FlowRecord[], logs: LogEvent[]) => Candidate | null;
 }
 
-/** Events sorted by start, with the longest span, so "everything overlapping [from, to]" is a binary search. */
+/**
+ * Events sorted by one end of their span (`start` for flows, `end` for log lines: a line is
+ * stamped when its transfer ends, so inputs come that way round and need no sorting), with the
+ * longest span, so "everything overlapping [from, to]" is a binary search and a short scan.
+ */
 class TimeIndex<E> {
-  private readonly items: { start: Micros; end: Micros; event: E }[];
+  private readonly starts: Float64Array;
+  private readonly ends: Float64Array;
+  private readonly events: E[];
   private readonly longest: Micros;
 
-  constructor(events: E[], span: (e: E) => [Micros, Micros]) {
-    this.items = events.map((event) => {
-      const [start, end] = span(event);
-      return { start, end, event };
-    });
-    this.items.sort((a, b) => a.start - b.start);
-    this.longest = this.items.reduce((m, x) => Math.max(m, x.end - x.start), 0);
+  constructor(events: E[], span: (e: E) => [Micros, Micros], private readonly key: 'start' | 'end' = 'start') {
+    const n = events.length;
+    let starts = new Float64Array(n);
+    let ends = new Float64Array(n);
+    let longest = 0;
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      const [s, e] = span(events[i]);
+      starts[i] = s;
+      ends[i] = e;
+      if (e - s > longest) longest = e - s;
+      if (i > 0 && (key === 'start' ? s < starts[i - 1] : e < ends[i - 1])) sorted = false;
+    }
+    let ordered = events;
+    if (!sorted) {
+      const keys = key === 'start' ? starts : ends;
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a] - keys[b]);
+      ordered = order.map((i) => events[i]);
+      starts = Float64Array.from(order, (i) => starts[i]);
+      ends = Float64Array.from(order, (i) => ends[i]);
+    }
+    this.starts = starts;
+    this.ends = ends;
+    this.events = ordered;
+    this.longest = longest;
   }
 
   /** Events whose span comes within [from, to]. */
   overlapping(from: Micros, to: Micros): E[] {
     const out: E[] = [];
+    const keys = this.key === 'start' ? this.starts : this.ends;
+    // By start: every overlap starts in [from - longest, to]; by end: it ends in [from, to + longest].
+    const first = this.key === 'start' ? from - this.longest : from;
+    const last = this.key === 'start' ? to : to + this.longest;
     let lo = 0;
-    let hi = this.items.length;
-    const first = from - this.longest;
+    let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.items[mid].start < first) lo = mid + 1;
+      if (keys[mid] < first) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.items.length && this.items[i].start <= to; i++) {
-      if (this.items[i].end >= from) out.push(this.items[i].event);
+    for (let i = lo; i < keys.length && keys[i] <= last; i++) {
+      if (this.ends[i] >= from && this.starts[i] <= to) out.push(this.events[i]);
     }
     return out;
   }
@@ -123,6 +156,15 @@ interface Context {
   bytesOf: Map<string, number>;
   flowIndex: TimeIndex<FlowRecord>;
   logIndex: TimeIndex<LogEvent>;
+  /** Lines on the sensor's clock: the time index holds them as written, so look `shiftBound` wider. */
+  shift: (log: LogEvent) => LogEvent;
+  shiftBound: Micros;
+}
+
+/** Logs near [from, to] as the engine sees them: on the sensor's clock, when a source's skew is known. */
+function logsAround(ctx: Context, from: Micros, to: Micros): LogEvent[] {
+  const found = ctx.logIndex.overlapping(from - ctx.shiftBound, to + ctx.shiftBound);
+  return ctx.shiftBound > 0 ? found.map(ctx.shift) : found;
 }
 
 function spanOf(flows: FlowRecord[], logs: LogEvent[]): [Micros, Micros] {
@@ -152,7 +194,7 @@ function score(rule: CompiledRule, flows: FlowRecord[], logs: LogEvent[], pairs:
     const own = new Set<RuleEvent>([...flows, ...logs]);
     const [from, to] = spanOf(flows, logs);
     for (const c of rule.companions) {
-      const pool: RuleEvent[] = c.kind === 'flow' ? ctx.flowIndex.overlapping(from - c.slack, to + c.slack) : ctx.logIndex.overlapping(from - c.slack, to + c.slack);
+      const pool: RuleEvent[] = c.kind === 'flow' ? ctx.flowIndex.overlapping(from - c.slack, to + c.slack) : logsAround(ctx, from - c.slack, to + c.slack);
       let best: { event: RuleEvent; outcome: Outcome } | undefined;
       for (const e of pool) {
         if (own.has(e)) continue;
@@ -179,13 +221,53 @@ function describeEvent(e: RuleEvent): string {
   return `flow ${clockTime(e.start)}-${clockTime(e.end)} ${proto} ${e.src}${port(e.sport)} ${e.dir ?? '->'} ${e.dst}${port(e.dport)}`;
 }
 
+/**
+ * Finds one rule's candidate logs for a flow. The logs that pass `log:` around the rule's
+ * flows come from the time index once; when the rule joins a log field to a flow field
+ * (`log.client == flow.src`), they are also keyed by that field, so a flow only meets the
+ * logs that carry its address, each key's logs again time-indexed. No flow is tried against
+ * every log.
+ */
+function logFinder(rule: CompiledRule, flows: FlowRecord[], ctx: Context): (f: FlowRecord) => LogEvent[] {
+  const slack = rule.timeSlack;
+  let from = Infinity;
+  let to = -Infinity;
+  for (const f of flows) [from, to] = [Math.min(from, f.start), Math.max(to, f.end)];
+  const pool = logsAround(ctx, from - slack, to + slack).filter((l) => rule.matchesLog(l));
+  const near = (f: FlowRecord, index: TimeIndex<LogEvent> | undefined) =>
+    index ? index.overlapping(f.start - slack, f.end + slack).filter((l) => l.ts >= f.start - slack) : [];
+  if (rule.joins.length === 0) {
+    const index = new TimeIndex(pool, logSpan, 'end');
+    return (f) => near(f, index);
+  }
+  const byKey = rule.joins.map((join) => {
+    const groups = new Map<string, LogEvent[]>();
+    for (const l of pool) {
+      const k = join.log(l);
+      if (k === undefined) continue;
+      const g = groups.get(k);
+      if (g) g.push(l);
+      else groups.set(k, [l]);
+    }
+    return { join, index: new Map([...groups].map(([k, ls]) => [k, new TimeIndex(ls, logSpan, 'end')])) };
+  });
+  return (f) => {
+    const found = new Set<LogEvent>();
+    for (const { join, index } of byKey) {
+      const k = join.flow(f);
+      if (k !== undefined) for (const l of near(f, index.get(k))) found.add(l);
+    }
+    return [...found].sort((a, b) => a.ts - b.ts);
+  };
+}
+
 /** Every explanation one rule offers for a spike, before assignment. */
 function candidatesFor(rule: CompiledRule, spikeFlows: FlowRecord[], ctx: Context): Candidate[] {
   const flows = spikeFlows.filter((f) => rule.matchesFlow(f));
   if (flows.length === 0) return [];
-  const slack = rule.timeSlack;
+  if (!rule.usesLogs) return flowOnlyCandidates(rule, flows, ctx);
   /** Logs that pass `log:` near one flow (its span, plus the slack, plus the log's own transfer time). */
-  const logsNear = (f: FlowRecord) => ctx.logIndex.overlapping(f.start - slack, f.end + slack).filter((l) => rule.matchesLog(l) && l.ts >= f.start - slack);
+  const logsNear = logFinder(rule, flows, ctx);
   const pairOf = new Map<FlowRecord, Map<LogEvent, Outcome>>();
   const partners = (f: FlowRecord): Map<LogEvent, Outcome> => {
     let m = pairOf.get(f);
@@ -259,6 +341,18 @@ function candidatesFor(rule: CompiledRule, spikeFlows: FlowRecord[], ctx: Contex
   return out;
 }
 
+/**
+ * A rule that names no log (the port fallback): each flow alone, or with `flows:` all of them
+ * as one group, shrinking as log-backed explanations claim members.
+ */
+function flowOnlyCandidates(rule: CompiledRule, flows: FlowRecord[], ctx: Context): Candidate[] {
+  const build = (group: FlowRecord[], _logs: LogEvent[], companions: boolean) =>
+    group.length === 0 ? null : score(rule, group, [], group.map(() => ({ factor: 1, evidence: [] })), ctx, companions);
+  if (rule.flowArity === 'one') return flows.map((f) => build([f], [], true)).filter((c): c is Candidate => c !== null);
+  const c = withShrink(build(flows, [], true), build);
+  return c ? [c] : [];
+}
+
 /** The `limit` items with the smallest distance (all of them when there are fewer). */
 function nearest<T>(items: T[], distance: (x: T) => number, limit = MAX_GROUP_CANDIDATES): T[] {
   if (items.length <= limit) return items;
@@ -273,8 +367,9 @@ function withShrink(
   return c;
 }
 
+/** Log-backed explanations first, whatever their confidence: a guess from the port never beats a log line. */
 function byRank(a: Candidate, b: Candidate): number {
-  return b.confidence - a.confidence || b.bytes - a.bytes;
+  return Number(b.rule.usesLogs) - Number(a.rule.usesLogs) || b.confidence - a.confidence || b.bytes - a.bytes;
 }
 
 /**
@@ -285,10 +380,12 @@ function assign(candidates: Candidate[]): Candidate[] {
   const queue = [...candidates].sort(byRank);
   const usedFlows = new Set<string>();
   const usedLogs = new Set<LogEvent>();
+  // Companions corroborate any number of log-backed explanations, but are not left to a guess.
+  const corroborating = new Set<string>();
   const chosen: Candidate[] = [];
   while (queue.length) {
     const c = queue.shift()!;
-    const flows = c.flows.filter((f) => !usedFlows.has(f.flowId));
+    const flows = c.flows.filter((f) => !usedFlows.has(f.flowId) && (c.rule.usesLogs || !corroborating.has(f.flowId)));
     const logs = c.logs.filter((l) => !usedLogs.has(l));
     if (flows.length !== c.flows.length || logs.length !== c.logs.length) {
       const smaller = c.shrink?.(flows, logs);
@@ -300,6 +397,7 @@ function assign(candidates: Candidate[]): Candidate[] {
     }
     for (const f of c.flows) usedFlows.add(f.flowId);
     for (const l of c.logs) usedLogs.add(l);
+    for (const e of Object.values(c.events)) if (e.kind === 'flow') corroborating.add(e.flowId);
     chosen.push(c);
   }
   return chosen;
@@ -320,13 +418,27 @@ function toExplanation(c: Candidate): RuleExplanation {
   };
 }
 
+/**
+ * The time index of a log array, built once: a run matches twice over the same logs (again on
+ * the sensor's clock once the skew is known), and a day of a million lines is worth keeping.
+ * Inputs are never changed after reading, so an array's index stays true.
+ */
+const logIndexes = new WeakMap<LogEvent[], TimeIndex<LogEvent>>();
+function logIndexOf(logs: LogEvent[]): TimeIndex<LogEvent> {
+  let index = logIndexes.get(logs);
+  if (!index) logIndexes.set(logs, (index = new TimeIndex(logs, logSpan, 'end')));
+  return index;
+}
+
 export function explainSpike(spike: Spike, rules: RuleSet, logs: LogEvent[], options: CorrelateOptions = {}): ExplainedSpike {
   const spikeFlows = spike.flows.map((f) => f.flow);
   const ctx: Context = {
     spike: { start: spike.start, end: spike.end, bytes: spike.bytes, excessBytes: spike.excessBytes },
     bytesOf: new Map(spike.flows.map((f) => [f.flow.flowId, f.bytes])),
     flowIndex: new TimeIndex(options.flows ?? spikeFlows, (f) => [f.start, f.end]),
-    logIndex: new TimeIndex(logs, logSpan),
+    logIndex: logIndexOf(logs),
+    shift: options.shiftLog ?? ((l) => l),
+    shiftBound: options.shiftLog ? (options.shiftBound ?? 0) : 0,
   };
   return explainWith(spike, rules, ctx);
 }
@@ -334,10 +446,13 @@ export function explainSpike(spike: Spike, rules: RuleSet, logs: LogEvent[], opt
 function explainWith(spike: Spike, rules: RuleSet, ctx: Context): ExplainedSpike {
   const spikeFlows = spike.flows.map((f) => f.flow);
   const chosen = assign(rules.rules.flatMap((r) => candidatesFor(r, spikeFlows, ctx)));
-  const explanations = chosen.map(toExplanation).sort((a, b) => a.flows[0].start - b.flows[0].start);
+  // In time order, guesses from the port after everything a log backs.
+  const guess = new Set(chosen.filter((c) => !c.rule.usesLogs).map((c) => c.rule.name));
+  const explanations = chosen.map(toExplanation).sort((a, b) => Number(guess.has(a.rule)) - Number(guess.has(b.rule)) || a.flows[0].start - b.flows[0].start);
   // Companion flows in the spike are explained too (a control connection's few bytes), once.
   const explained = new Set<string>();
-  for (const c of chosen) {
+  // A guess from the port labels flows but is no evidence: their bytes stay unexplained.
+  for (const c of chosen.filter((x) => x.rule.usesLogs)) {
     for (const f of c.flows) explained.add(f.flowId);
     for (const e of Object.values(c.events)) if (e.kind === 'flow') explained.add(e.flowId);
   }
@@ -349,7 +464,7 @@ function explainWith(spike: Spike, rules: RuleSet, ctx: Context): ExplainedSpike
 
 export function explainSpikes(spikes: Spike[], rules: RuleSet, logs: LogEvent[], options: CorrelateOptions = {}): ExplainedSpike[] {
   // One log index for every spike.
-  const logIndex = new TimeIndex(logs, logSpan);
+  const logIndex = logIndexOf(logs);
   const allFlows = options.flows ? new TimeIndex(options.flows, (f: FlowRecord) => [f.start, f.end]) : undefined;
   return spikes.map((spike) =>
     explainWith(spike, rules, {
@@ -357,6 +472,8 @@ export function explainSpikes(spikes: Spike[], rules: RuleSet, logs: LogEvent[],
       bytesOf: new Map(spike.flows.map((f) => [f.flow.flowId, f.bytes])),
       flowIndex: allFlows ?? new TimeIndex(spike.flows.map((f) => f.flow), (f) => [f.start, f.end]),
       logIndex,
+      shift: options.shiftLog ?? ((l: LogEvent) => l),
+      shiftBound: options.shiftLog ? (options.shiftBound ?? 0) : 0,
     }),
   );
 }

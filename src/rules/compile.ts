@@ -7,6 +7,7 @@ import type { FlowRecord, LogEvent } from '../event.js';
 import { RuleSyntaxError } from '../errors.js';
 import { MICROS_PER_SECOND } from '../time.js';
 import { formatDuration } from '../units.js';
+import * as T from './lexer.js';
 import { unquote } from './lexer.js';
 import { parseRuleText, ruleParser } from './parser.js';
 import {
@@ -14,7 +15,9 @@ import {
   type Range, type Value, type ValueType,
 } from './fields.js';
 import { evidenceValue, FORMATTER_NAMES, FORMATTERS, renderValue, splitTemplate } from './format.js';
-import type { Arity, Bindings, Companion, CompiledRule, JoinResult, Outcome as RuleOutcome, RuleEvent } from './types.js';
+import type {
+  Arity, Bindings, Companion, CompiledRule, JoinKey, JoinResult, Outcome as RuleOutcome, RuleEvent, RuleFile, RuleTestCase, RuleTestExpectation, RuleTestLog,
+} from './types.js';
 
 export const DEFAULT_CONFIDENCE = 0.8;
 /** How far outside a flow's span the engine looks for logs when `match:` names no time tolerance. */
@@ -195,8 +198,120 @@ class AstBuilder extends BaseVisitor {
     return this.visit(n) as T;
   }
 
-  file(ctx: Ctx): RuleAst[] {
-    return nodes(ctx, 'ruleDecl').map((n) => this.sub<RuleAst>(n));
+  file(ctx: Ctx): { rules: RuleAst[]; tests: RuleTestCase[] } {
+    return { rules: nodes(ctx, 'ruleDecl').map((n) => this.sub<RuleAst>(n)), tests: nodes(ctx, 'testDecl').map((n) => this.sub<RuleTestCase>(n)) };
+  }
+
+  /** A test case; its flows are checked and built here, its log lines are parsed when it runs. */
+  testDecl(ctx: Ctx): RuleTestCase {
+    const keyword = tok(ctx, 'keyword');
+    const test: RuleTestCase = { name: unquote(tok(ctx, 'name').image), file: '', line: keyword.startLine ?? 1, flows: [], logs: [], expects: [] };
+    for (const item of nodes(ctx, 'testItem')) {
+      const [kind, value] = this.sub<['flow', FlowRecord] | ['log', RuleTestLog] | ['expect', RuleTestExpectation]>(item);
+      if (kind === 'flow') test.flows.push(value);
+      else if (kind === 'log') test.logs.push(value);
+      else test.expects.push(value);
+    }
+    if (test.expects.length === 0) fail(keyword, `test "${test.name}" expects nothing: add a line like 'expect ftp_upload confidence >= 0.8' or 'expect unexplained'`);
+    if (test.flows.length === 0) fail(keyword, `test "${test.name}" has no flow: a rule explains flows, so a test needs at least one 'flow tcp A:port -> B:port ...'`);
+    return test;
+  }
+
+  testItem(ctx: Ctx): unknown {
+    const key = Object.keys(ctx).find((k) => ctx[k]?.length)!;
+    return this.visit(node(ctx, key));
+  }
+
+  testFlow(ctx: Ctx): ['flow', FlowRecord] {
+    const flowToken = tok(ctx, 'Flow');
+    const protoToken = tok(ctx, 'proto');
+    const protoName = protoToken.image.toLowerCase();
+    if (!Object.hasOwn(PROTOCOLS, protoName)) fail(protoToken, `unknown protocol '${protoToken.image}' (known: ${Object.keys(PROTOCOLS).join(', ')})`);
+    const [src, sport] = this.sub<[string, number | null]>(node(ctx, 'src'));
+    const [dst, dport] = this.sub<[string, number | null]>(node(ctx, 'dst'));
+    const values = tokens(ctx, 'value');
+    const attrs = new Map<string, IToken>();
+    tokens(ctx, 'key').forEach((k, i) => {
+      if (!TEST_FLOW_ATTRS.includes(k.image)) fail(k, `unknown flow attribute '${k.image}' (known: ${TEST_FLOW_ATTRS.join(', ')})${closest(k.image, TEST_FLOW_ATTRS)}`);
+      if (attrs.has(k.image)) fail(k, `'${k.image}' given twice in one flow`);
+      attrs.set(k.image, values[i]);
+    });
+    const need = (name: string, what: string): IToken => attrs.get(name) ?? fail(flowToken, `a test flow needs ${what}`);
+    const start = testTime(need('start', 'a start, like start "2008-03-08 03:27:47.76"'));
+    const endToken = attrs.get('end');
+    const durationToken = attrs.get('duration');
+    if (endToken && durationToken) fail(durationToken, `give a flow's end or its duration, not both`);
+    let end = start;
+    if (endToken) end = testTime(endToken);
+    else if (durationToken) {
+      const d = durationToken.tokenType === T.Quantity ? quantity(durationToken) : undefined;
+      if (!d || d.kind !== 'quantity' || d.dim !== 'duration') fail(durationToken, `duration needs a duration like 358s or 6m, not ${durationToken.image}`);
+      end = start + d.value;
+    } else fail(flowToken, `a test flow needs an end ("2008-03-08 03:33:46") or a duration (358s)`);
+    if (end < start) fail(endToken!, `the flow ends before it starts`);
+    const count = (name: string): number | undefined => {
+      const t = attrs.get(name);
+      if (!t) return undefined;
+      if (t.tokenType === T.NumberLiteral) return Number(t.image);
+      if (t.tokenType === T.Quantity) {
+        const q = quantity(t);
+        if (q.kind === 'quantity' && q.dim === 'bytes') return q.value;
+      }
+      return fail(t, `${name} needs a number${name.includes('bytes') || name.includes('payload') ? ' or a size (5MB)' : ''}, not ${t.image}`);
+    };
+    const basisToken = attrs.get('basis');
+    const basis = basisToken ? (basisToken.tokenType === T.StringLiteral ? unquote(basisToken.image) : basisToken.image) : 'link';
+    if (!['link', 'ip', 'payload', 'unknown'].includes(basis)) fail(basisToken!, `basis is what a flow's bytes count: link, ip, payload or unknown, not ${basis}`);
+    const stateToken = attrs.get('state');
+    const line = flowToken.startLine ?? 1;
+    const flow: FlowRecord = {
+      kind: 'flow', flowId: `test:${line}:${flowToken.startColumn ?? 1}`, start, end, proto: PROTOCOLS[protoName], src, sport, dst, dport,
+      pkts: count('pkts') ?? 0, bytes: count('bytes') ?? fail(flowToken, `a test flow needs its bytes, like bytes 1031277512 or bytes 980MB`),
+      byteBasis: basis as FlowRecord['byteBasis'], origin: { file: '', line, raw: '' }, records: 1,
+    };
+    if (stateToken) flow.state = stateToken.tokenType === T.StringLiteral ? unquote(stateToken.image) : stateToken.image;
+    const optional: [string, 'srcPkts' | 'dstPkts' | 'srcBytes' | 'dstBytes' | 'srcPayload' | 'dstPayload'][] = [
+      ['src_pkts', 'srcPkts'], ['dst_pkts', 'dstPkts'], ['src_bytes', 'srcBytes'], ['dst_bytes', 'dstBytes'], ['src_payload', 'srcPayload'], ['dst_payload', 'dstPayload'],
+    ];
+    for (const [name, key] of optional) {
+      const v = count(name);
+      if (v !== undefined) flow[key] = v;
+    }
+    return ['flow', flow];
+  }
+
+  endpoint(ctx: Ctx): [string, number | null] {
+    const addr = tok(ctx, 'Address');
+    if (addr.image.includes('/') || !parseIp(addr.image)) fail(addr, `invalid address '${addr.image}' in a test flow`);
+    const port = ctx.port ? Number(tok(ctx, 'port').image) : null;
+    if (port !== null && !(Number.isInteger(port) && port <= 65535)) fail(tok(ctx, 'port'), `port ${tok(ctx, 'port').image} is not 0..65535`);
+    return [addr.image, port];
+  }
+
+  testLog(ctx: Ctx): ['log', RuleTestLog] {
+    const text = tok(ctx, 'text');
+    const format = ctx.format ? tok(ctx, 'format') : undefined;
+    return ['log', { text: unquote(text.image), format: format && (format.tokenType === T.StringLiteral ? unquote(format.image) : format.image), line: text.startLine ?? 1, column: text.startColumn ?? 1 }];
+  }
+
+  testExpect(ctx: Ctx): ['expect', RuleTestExpectation] {
+    const keyword = tok(ctx, 'keyword');
+    const words = tokens(ctx, 'words');
+    const at = { line: keyword.startLine ?? 1, column: keyword.startColumn ?? 1 };
+    let e: RuleTestExpectation;
+    if (words.length === 1 && words[0].image === 'unexplained') e = { kind: 'unexplained', text: 'unexplained', ...at };
+    else if (words.length === 2 && words[0].image === 'no') e = { kind: 'not-explained', rule: words[1].image, text: `no ${words[1].image}`, ...at };
+    else if (words.length === 1) e = { kind: 'explained', rule: words[0].image, text: words[0].image, ...at };
+    else fail(words[0], `expected 'expect RULE', 'expect no RULE' or 'expect unexplained' but found 'expect ${words.map((w) => w.image).join(' ')}'`);
+    if (ctx.Confidence) {
+      const op = tok(ctx, 'CompareOp');
+      const value = tok(ctx, 'value');
+      if (e.kind !== 'explained') fail(tok(ctx, 'Confidence'), `a confidence only goes with 'expect RULE'`);
+      const n = Number(value.image);
+      if (!(n >= 0 && n <= 1)) fail(value, `confidence must be between 0 and 1, got ${value.image}`);
+      e = { ...e, op: op.image as RuleTestExpectation['op'], value: n, text: `${e.text} confidence ${op.image} ${value.image}` };
+    }
+    return ['expect', e];
   }
 
   ruleDecl(ctx: Ctx): RuleAst {
@@ -371,6 +486,19 @@ class AstBuilder extends BaseVisitor {
 
 const astBuilder = new AstBuilder();
 
+/** What a test flow may say about itself: the flow fields, spelt as in rules. */
+const TEST_FLOW_ATTRS = ['start', 'end', 'duration', 'pkts', 'bytes', 'src_pkts', 'dst_pkts', 'src_bytes', 'dst_bytes', 'src_payload', 'dst_payload', 'state', 'basis'];
+
+/** "2008-03-08 03:27:47.764771" (UTC; a trailing Z or T between date and time is fine) -> Micros. */
+function testTime(token: IToken): number {
+  const m = token.tokenType === T.StringLiteral ? /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?Z?$/.exec(unquote(token.image)) : null;
+  if (!m) fail(token, `a time in a test is a UTC date and time in quotes, like "2008-03-08 03:27:47.76", not ${token.image}`);
+  const [, y, mo, d, h, mi, s, frac] = m;
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  if (Number.isNaN(ms) || new Date(ms).getUTCDate() !== Number(d)) fail(token, `${token.image} is not a real date`);
+  return ms * 1000 + Number((frac ?? '').padEnd(6, '0'));
+}
+
 // ---------------------------------------------------------------- addresses
 
 interface Ip {
@@ -455,6 +583,10 @@ interface Env {
   companions: Map<string, 'flow' | 'log'>;
   /** In a `with` clause: the event it looks for. */
   self?: { name: string; kind: 'flow' | 'log' };
+  /** Set when any clause reads the rule's log: a rule that never does explains flows alone. */
+  uses: { log: boolean };
+  /** Named groups of the `log:` clause's `matches` regexes: `log.NAME` reads the capture. */
+  captures: Map<string, (log: LogEvent) => Value>;
 }
 
 /** A resolved operand: a field to read or a literal's value, with what it is called in evidence. */
@@ -627,6 +759,47 @@ class RuleChecker {
     }
   }
 
+  /**
+   * The log-flow equalities `e` requires, as alternatives (see JoinKey): a conjunction needs
+   * only one of its items' (the one with the fewest alternatives), a disjunction every item's.
+   * Only address and text equalities: numbers may be equal written differently ("5.0").
+   */
+  joins(e: Expr): JoinKey[] | undefined {
+    switch (e.kind) {
+      case 'and': {
+        let best: JoinKey[] | undefined;
+        for (const item of e.items) {
+          const j = this.joins(item);
+          if (j && (!best || j.length < best.length)) best = j;
+        }
+        return best;
+      }
+      case 'or': {
+        const all: JoinKey[] = [];
+        for (const item of e.items) {
+          const j = this.joins(item);
+          if (!j) return undefined;
+          all.push(...j);
+        }
+        return all;
+      }
+      case 'compare': {
+        if (e.op !== '==' || e.lhs.kind !== 'field' || e.rhs.kind !== 'field') return undefined;
+        if (e.lhs.scope === undefined || e.rhs.scope === undefined || e.lhs.name === undefined || e.rhs.name === undefined) return undefined;
+        const [l, f] = e.lhs.scope === 'log' && e.rhs.scope === 'flow' ? [e.lhs, e.rhs] : e.lhs.scope === 'flow' && e.rhs.scope === 'log' ? [e.rhs, e.lhs] : [];
+        if (!l || !f) return undefined;
+        const lt = this.term(l);
+        const ft = this.term(f);
+        const textual = (t: ValueType) => t === 'address' || t === 'string';
+        if (!(textual(lt.type) || textual(ft.type)) || (!textual(lt.type) && lt.type !== 'any') || (!textual(ft.type) && ft.type !== 'any')) return undefined;
+        const key = (v: Value) => (v === undefined || isRange(v) ? undefined : addressKey(String(v)));
+        return [{ log: (log) => key(lt.read({ flows: [], logs: [log] })), flow: (flow) => key(ft.read({ flows: [flow], logs: [] })), label: `log.${l.name} == flow.${f.name}` }];
+      }
+      default:
+        return undefined;
+    }
+  }
+
   // ---- operands
 
   private member(kind: 'flow' | 'log', name: string | undefined, ref: FieldRef): Member {
@@ -640,6 +813,8 @@ class RuleChecker {
       return { type: spec.type, read: (e) => spec.read(e as FlowRecord) };
     }
     if (name === undefined) return { type: 'span', read: (e) => logSpan(e as LogEvent) };
+    const capture = this.env.captures.get(name);
+    if (capture) return { type: 'any', read: (e) => capture(e as LogEvent) };
     const spec = logField(name);
     return { type: spec.type, read: (e) => spec.read(e as LogEvent) };
   }
@@ -669,6 +844,7 @@ class RuleChecker {
         fail(ref.token, `'${scope}s:' makes ${scope} a group: use an aggregate such as ${use}, or compare each ${scope} in each:`);
       }
       const m = this.member(scope, name, ref);
+      if (scope === 'log') env.uses.log = true;
       if (scope === 'flow') return term(m.type, (b) => (b.flows[0] ? m.read(b.flows[0]) : undefined));
       return term(m.type, (b) => (b.logs[0] ? m.read(b.logs[0]) : undefined));
     }
@@ -708,6 +884,7 @@ class RuleChecker {
     const scope = ref.scope ?? ref.name;
     const name = ref.scope === undefined ? undefined : ref.name;
     if (scope !== 'flow' && scope !== 'log') fail(ref.token, `${a.fn}(...) goes over the rule's flows or logs: write ${a.fn}(flow${a.fn === 'count' ? '' : '.bytes'}) or ${a.fn}(log${a.fn === 'count' ? '' : '.bytes'})`);
+    if (scope === 'log') this.env.uses.log = true;
     const label = `${a.fn}(${scope}${name === undefined ? '' : `.${name}`})`;
     const members = (b: Bindings): RuleEvent[] => (scope === 'flow' ? b.flows : b.logs);
     const term = (type: ValueType, read: (b: Bindings) => Value): Term => ({ type, read, label, field: true, token: a.token });
@@ -1129,6 +1306,66 @@ function compileCompanion(c: CompanionAst, env: Omit<Env, 'clause'>): Companion 
   };
 }
 
+/** Every `matches` condition in an expression, with the clause's default scope for bare names. */
+function matchesIn(e: Expr, out: (Expr & { kind: 'matches' })[] = []): (Expr & { kind: 'matches' })[] {
+  if (e.kind === 'and' || e.kind === 'or') for (const x of e.items) matchesIn(x, out);
+  else if (e.kind === 'not') matchesIn(e.expr, out);
+  else if (e.kind === 'matches') out.push(e);
+  return out;
+}
+
+const NAMED_GROUP = /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g;
+
+/**
+ * `log: message matches "sent (?<sent_bytes>\d+) bytes"` makes `log.sent_bytes` the captured
+ * text (a number when it reads as one) wherever the rule names it: generic syslog events
+ * carry only their message, and this is how a rule reads a number out of it. Only the `log:`
+ * clause captures (it is what every candidate passed), so a named group elsewhere is an error.
+ */
+function logCaptures(ast: RuleAst): Map<string, (log: LogEvent) => Value> {
+  const captures = new Map<string, (log: LogEvent) => Value>();
+  const elsewhere = [ast.flow, ast.each, ast.match, ...ast.companions.map((c) => c.expr)].filter((x): x is Expr => x !== undefined);
+  for (const e of elsewhere.flatMap((x) => matchesIn(x))) {
+    const g = new RegExp(NAMED_GROUP.source).exec(unquote(e.pattern.image));
+    if (g) fail(e.pattern, `named group '${g[1]}' captures nothing here: only a log: (or logs:) clause's 'matches' binds log.${g[1]}`);
+  }
+  if (!ast.log) return captures;
+  for (const e of matchesIn(ast.log)) {
+    const source = unquote(e.pattern.image);
+    const names = [...source.matchAll(NAMED_GROUP)].map((m) => m[1]);
+    if (names.length === 0) continue;
+    let re: RegExp;
+    try {
+      re = new RegExp(source);
+    } catch {
+      continue; // reported with its position when the condition is built
+    }
+    const lhs = e.lhs;
+    if (lhs.kind !== 'field' || lhs.name === undefined || (lhs.scope !== undefined && lhs.scope !== 'log')) continue;
+    const spec = logField(lhs.name);
+    const memo = new WeakMap<LogEvent, Record<string, string | undefined> | null>();
+    const groups = (log: LogEvent) => {
+      let m = memo.get(log);
+      if (m === undefined) {
+        const v = spec.read(log);
+        m = v === undefined || isRange(v) ? null : (re.exec(String(v))?.groups ?? null);
+        memo.set(log, m);
+      }
+      return m;
+    };
+    for (const n of names) {
+      if (Object.hasOwn(LOG_FIELDS, n)) fail(e.pattern, `named group '${n}' would hide the log field '${n}': call it something else, like ${n}_seen`);
+      if (captures.has(n)) fail(e.pattern, `named group '${n}' is captured twice in this rule`);
+      captures.set(n, (log) => {
+        const text = groups(log)?.[n];
+        if (text === undefined) return undefined;
+        return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+      });
+    }
+  }
+  return captures;
+}
+
 function compileRule(ast: RuleAst, file: string): CompiledRule {
   const name = ast.name.image;
   if (!ast.title) fail(ast.name, `rule '${name}' has no title clause (title "..." is required)`);
@@ -1145,7 +1382,8 @@ function compileRule(ast: RuleAst, file: string): CompiledRule {
     if (flowField(n) || Object.hasOwn(LOG_FIELDS, n)) fail(c.name, `'${n}' is a field name, so '${n}' alone would be ambiguous; call the event something else, like 'control'`);
     companions.set(n, c.kind);
   }
-  const env = { flowArity: ast.flowArity, logArity: ast.logArity, companions };
+  const uses = { log: ast.log !== undefined };
+  const env = { flowArity: ast.flowArity, logArity: ast.logArity, companions, uses, captures: logCaptures(ast) };
   const flowEval = ast.flow ? new RuleChecker({ ...env, clause: 'flow' }).build(ast.flow) : undefined;
   const logEval = ast.log ? new RuleChecker({ ...env, clause: 'log' }).build(ast.log) : undefined;
   const eachChecker = new RuleChecker({ ...env, clause: 'each' });
@@ -1156,6 +1394,12 @@ function compileRule(ast: RuleAst, file: string): CompiledRule {
   const pieces = compileTemplate(ast.explain, { ...env, clause: 'template' });
   const base = confidence;
   const slack = Math.max(eachChecker.timeSlack, matchChecker.timeSlack);
+  // Joins narrow the search only where they hold pair by pair: `each:` always, `match:` when
+  // both sides are single events (a group's `match:` sees aggregates).
+  const joins =
+    (ast.each ? eachChecker.joins(ast.each) : undefined) ??
+    (ast.match && ast.flowArity === 'one' && ast.logArity === 'one' ? matchChecker.joins(ast.match) : undefined) ??
+    [];
   const pair = (flow: FlowRecord, log: LogEvent): RuleOutcome | null =>
     eachEval ? settle(eachEval({ flows: [flow], logs: [log] })) : { factor: 1, evidence: [] };
   const evaluate = (b: Bindings): RuleOutcome | null => (matchEval ? settle(matchEval(b)) : { factor: 1, evidence: [] });
@@ -1169,6 +1413,8 @@ function compileRule(ast: RuleAst, file: string): CompiledRule {
     tags: (ast.tags ?? []).map((t) => t.image),
     flowArity: ast.flowArity,
     logArity: ast.logArity,
+    usesLogs: uses.log,
+    joins,
     matchesFlow: (flow) => !flowEval || flowEval({ flows: [flow], logs: [] }) !== null,
     matchesLog: (log) => !logEval || logEval({ flows: [], logs: [log] }) !== null,
     pair,
@@ -1196,6 +1442,11 @@ function syntaxError(file: string, lines: string[], line: number, column: number
  * duplicate across files is reported where it is redefined.
  */
 export function compileRules(source: string, file: string, defined = new Map<string, DefinedRule>()): CompiledRule[] {
+  return compileRuleFile(source, file, defined).rules;
+}
+
+/** A rule file's rules and its test cases (`test "..." { ... }`). */
+export function compileRuleFile(source: string, file: string, defined = new Map<string, DefinedRule>()): RuleFile {
   const lines = source.split(/\r?\n/);
   const { cst, lexErrors, parseErrors } = parseRuleText(source);
   const first = lexErrors[0] ?? parseErrors[0];
@@ -1203,7 +1454,11 @@ export function compileRules(source: string, file: string, defined = new Map<str
     throw syntaxError(file, lines, first?.line ?? 1, first?.column ?? 1, first?.reason ?? 'cannot parse');
   }
   try {
-    const asts = astBuilder.visit(cst) as RuleAst[];
+    const { rules: asts, tests } = astBuilder.visit(cst) as { rules: RuleAst[]; tests: RuleTestCase[] };
+    for (const t of tests) {
+      t.file = file;
+      for (const f of t.flows) f.origin = { file, line: f.origin.line, raw: lines[f.origin.line - 1]?.trim() ?? '' };
+    }
     const rules: CompiledRule[] = [];
     for (const ast of asts) {
       const name = ast.name.image;
@@ -1216,7 +1471,7 @@ export function compileRules(source: string, file: string, defined = new Map<str
       defined.set(name, { file, line: rule.line });
       rules.push(rule);
     }
-    return rules;
+    return { rules, tests };
   } catch (error) {
     if (error instanceof CompileProblem) {
       const line = error.token.startLine ?? 1;

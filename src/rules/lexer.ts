@@ -9,7 +9,9 @@ export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, grou
 /** Anything usable as a name after `flow.` / `log.` or as a tag: identifiers and keywords alike. */
 export const Name = createToken({ name: 'Name', pattern: Lexer.NA, label: 'a name' });
 
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Name], label: 'a name' });
+// Inner hyphens are allowed so format names read as flowlink prints them (`as pure-ftpd`); the
+// language has no minus, so `a-b` could mean nothing else.
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/, categories: [Name], label: 'a name' });
 
 function keyword(word: string): TokenType {
   const name = word[0].toUpperCase() + word.slice(1);
@@ -75,6 +77,8 @@ export const Gte = createToken({ name: 'Gte', pattern: />=/, categories: [Compar
 export const Lt = createToken({ name: 'Lt', pattern: /</, categories: [CompareOp], label: "'<'" });
 export const Gt = createToken({ name: 'Gt', pattern: />/, categories: [CompareOp], label: "'>'" });
 export const Approx = createToken({ name: 'Approx', pattern: /~=/, label: "'~='" });
+/** `src -> dst` in a test case's flow. */
+export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });
 
 export const allTokens: TokenType[] = [
   WhiteSpace,
@@ -92,7 +96,7 @@ export const allTokens: TokenType[] = [
   Quantity,
   NumberLiteral,
   LCurly, RCurly, LParen, RParen, LBracket, RBracket, Comma, Colon, DotDot, Dot,
-  CompareOp, Eq, NotEq, Lte, Gte, Lt, Gt, Approx,
+  Arrow, CompareOp, Eq, NotEq, Lte, Gte, Lt, Gt, Approx,
 ];
 
 export const ruleLexer = new Lexer(allTokens, { positionTracking: 'full' });

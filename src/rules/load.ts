@@ -1,11 +1,11 @@
 // Rule files in, a RuleSet out. Rule names are unique across every file loaded together.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
-import { compileRules, type DefinedRule } from './compile.js';
-import type { CompiledRule, RuleSet } from './types.js';
+import { compileRuleFile, compileRules, type DefinedRule } from './compile.js';
+import type { CompiledRule, RuleSet, RuleTestCase } from './types.js';
 
 /** Parse and check one rule file's text; throws RuleSyntaxError at the first problem. */
 export function compileRuleSource(source: string, file: string): CompiledRule[] {
@@ -16,6 +16,7 @@ export function compileRuleSource(source: string, file: string): CompiledRule[] 
 export async function loadRuleFiles(paths: string[]): Promise<RuleSet> {
   const defined = new Map<string, DefinedRule>();
   const rules: CompiledRule[] = [];
+  const tests: RuleTestCase[] = [];
   for (const path of paths) {
     let source: string;
     try {
@@ -24,9 +25,56 @@ export async function loadRuleFiles(paths: string[]): Promise<RuleSet> {
       const code = (error as NodeJS.ErrnoException).code;
       throw new InputError(`cannot read rule file ${path}${code ? ` (${code})` : ''}`, 'check the path given with --rules');
     }
-    rules.push(...compileRules(source, path, defined));
+    const compiled = compileRuleFile(source, path, defined);
+    rules.push(...compiled.rules);
+    tests.push(...compiled.tests);
   }
-  return { rules, files: [...paths] };
+  return { rules, files: [...paths], tests };
+}
+
+/**
+ * `--rules` arguments as rule files: a file as it is, a folder as every `*.rule` in it in name
+ * order (not its subfolders). The same file named twice (or a built-in named again) loads once.
+ */
+export function ruleFilesFrom(args: string[], already: string[] = []): string[] {
+  const seen = new Set(already.map((f) => canonical(f)));
+  const out: string[] = [];
+  const add = (f: string) => {
+    const key = canonical(f);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(f);
+  };
+  for (const arg of args) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(arg).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InputError(`cannot read rule file ${arg}${code ? ` (${code})` : ''}`, 'check the path given with --rules');
+    }
+    if (!isDir) {
+      add(arg);
+      continue;
+    }
+    const files = readdirSync(arg).filter((f) => f.endsWith('.rule')).sort();
+    if (files.length === 0) throw new InputError(`no *.rule files in ${arg}`, 'a rules folder holds files named like ftp.rule');
+    for (const f of files) add(join(arg, f));
+  }
+  return out;
+}
+
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** Whether a rule file is one of the package's own. */
+export function isBuiltinRuleFile(path: string): boolean {
+  return dirname(canonical(path)) === canonical(builtinRulesDir());
 }
 
 /**

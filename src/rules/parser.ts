@@ -1,8 +1,15 @@
 // The grammar of the rule language, and nothing else: meaning and checks live in compile.ts.
 // Rules are class properties (chevrotain's TypeScript style) so a misspelt rule does not compile.
 //
-//   file        := ruleDecl*
+//   file        := (ruleDecl | testDecl)*
 //   ruleDecl    := 'rule' NAME '{' clause* '}'
+//   testDecl    := 'test' STRING '{' (testFlow | testLog | testExpect)* '}'   (docs/rules.md "Test cases")
+//   testFlow    := 'flow' NAME endpoint '->' endpoint (NAME value)*
+//   endpoint    := ADDRESS (':' NUMBER)? | '[' ADDRESS ']' (':' NUMBER)?
+//   testLog     := 'log' STRING ('as' NAME | 'as' STRING)?
+//   testExpect  := 'expect' NAME NAME? ('confidence' CMP NUMBER)?
+// `test`, `expect` and `as` are names the grammar gates on, not keywords, so no field or
+// rule name is taken from anyone.
 //   clause      := 'title' STRING | 'confidence' NUMBER | 'tags' NAME (',' NAME)*
 //                | 'flow' ':' expression | 'log' ':' expression | 'match' ':' expression
 //                | ('flows' | 'logs') ':' expression        (a group of events; see groupClause)
@@ -27,6 +34,8 @@ import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IR
 import * as T from './lexer.js';
 
 const CLAUSES = "a clause (title, confidence, tags, flow:, flows:, log:, logs:, each:, match:, with, require, explain) or '}'";
+
+const TEST_ITEMS = "flow, log, expect or '}' in a test";
 
 /** `flows:` and `logs:` are names to the lexer (so `log.flows` and tags stay names) and clause words here. */
 const GROUP_CLAUSES = new Set(['flows', 'logs']);
@@ -58,15 +67,19 @@ const messages: IParserErrorMessageProvider = {
     if (expected === T.RCurly && ruleName === 'ruleDecl' && actual.tokenType !== T.Rule && actual.tokenType !== EOF) {
       return `expected ${CLAUSES} but found ${found(actual)}`;
     }
+    if (expected === T.RCurly && ruleName === 'testDecl' && actual.tokenType !== EOF) {
+      return `expected ${TEST_ITEMS} but found ${found(actual)}`;
+    }
     return `expected ${label(expected)} but found ${found(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `expected 'rule' but found ${found(firstRedundant)}`;
+    return `expected 'rule' or 'test' but found ${found(firstRedundant)}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
     const token = actual[0];
     // A name where a clause may start: only `flows` and `logs` are clauses (see GROUP_CLAUSES).
     if (ruleName === 'clause') return `expected ${CLAUSES} but found ${found(token)}`;
+    if (ruleName === 'testItem') return `expected ${TEST_ITEMS} but found ${found(token)}`;
     if (ruleName === 'condition') {
       return `expected a comparison (==, !=, <, <=, >, >=, ~=, in, matches, within, before, after, overlaps) after '${previous.image}' but found ${found(token)}`;
     }
@@ -87,7 +100,90 @@ export class RuleParser extends CstParser {
   }
 
   file = this.RULE('file', () => {
-    this.MANY(() => this.SUBRULE(this.ruleDecl));
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.ruleDecl) },
+        { GATE: () => this.LA(1).image === 'test', ALT: () => this.SUBRULE(this.testDecl) },
+      ]),
+    );
+  });
+
+  /** `test "name" { flow ...  log "..."  expect ... }`: a rule file's own test case. */
+  testDecl = this.RULE('testDecl', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'keyword' });
+    this.CONSUME(T.StringLiteral, { LABEL: 'name' });
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.testItem));
+    this.CONSUME(T.RCurly);
+  });
+
+  testItem = this.RULE('testItem', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.testFlow) },
+      { ALT: () => this.SUBRULE(this.testLog) },
+      { GATE: () => this.LA(1).image === 'expect', ALT: () => this.SUBRULE(this.testExpect) },
+    ]);
+  });
+
+  testFlow = this.RULE('testFlow', () => {
+    this.CONSUME(T.Flow);
+    this.CONSUME(T.Identifier, { LABEL: 'proto' });
+    this.SUBRULE(this.endpoint, { LABEL: 'src' });
+    this.CONSUME(T.Arrow);
+    this.SUBRULE2(this.endpoint, { LABEL: 'dst' });
+    this.MANY({
+      GATE: () => this.LA(1).image !== 'expect',
+      DEF: () => {
+        this.CONSUME2(T.Identifier, { LABEL: 'key' });
+        this.OR([
+          { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: 'value' }) },
+          { ALT: () => this.CONSUME(T.NumberLiteral, { LABEL: 'value' }) },
+          { ALT: () => this.CONSUME(T.Quantity, { LABEL: 'value' }) },
+          { ALT: () => this.CONSUME3(T.Identifier, { LABEL: 'value' }) },
+        ]);
+      },
+    });
+  });
+
+  endpoint = this.RULE('endpoint', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Address) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LBracket);
+          this.CONSUME2(T.Address);
+          this.CONSUME(T.RBracket);
+        },
+      },
+    ]);
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.CONSUME(T.NumberLiteral, { LABEL: 'port' });
+    });
+  });
+
+  testLog = this.RULE('testLog', () => {
+    this.CONSUME(T.Log);
+    this.CONSUME(T.StringLiteral, { LABEL: 'text' });
+    this.OPTION({
+      GATE: () => this.LA(1).image === 'as',
+      DEF: () => {
+        this.CONSUME(T.Identifier, { LABEL: 'as' });
+        this.OR([{ ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'format' }) }, { ALT: () => this.CONSUME2(T.StringLiteral, { LABEL: 'format' }) }]);
+      },
+    });
+  });
+
+  /** `expect RULE`, `expect no RULE`, `expect unexplained`, each optionally `confidence >= N`. */
+  testExpect = this.RULE('testExpect', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'keyword' });
+    this.CONSUME2(T.Identifier, { LABEL: 'words' });
+    this.OPTION({ GATE: () => this.LA(1).image !== 'expect', DEF: () => this.CONSUME3(T.Identifier, { LABEL: 'words' }) });
+    this.OPTION2(() => {
+      this.CONSUME(T.Confidence);
+      this.CONSUME(T.CompareOp);
+      this.CONSUME(T.NumberLiteral, { LABEL: 'value' });
+    });
   });
 
   ruleDecl = this.RULE('ruleDecl', () => {

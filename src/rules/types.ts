@@ -50,6 +50,19 @@ export interface Companion {
   test(bindings: Bindings, candidate: RuleEvent): Outcome | null;
 }
 
+/**
+ * An equality the rule requires between a log field and a flow field (`log.client ==
+ * flow.src`), read as index keys: the engine finds a flow's candidate logs by key instead of
+ * trying every log near it. Keys are looser than the condition (addresses normalized, text
+ * lowercased), never stricter; the condition itself still decides.
+ */
+export interface JoinKey {
+  log(log: LogEvent): string | undefined;
+  flow(flow: FlowRecord): string | undefined;
+  /** `log.client == flow.src`, for docs and tests. */
+  label: string;
+}
+
 export interface CompiledRule {
   name: string;
   title: string;
@@ -61,6 +74,16 @@ export interface CompiledRule {
   tags: string[];
   flowArity: Arity;
   logArity: Arity;
+  /**
+   * False for a rule that names no log at all (no `log:`/`logs:` clause, no `log.x`
+   * anywhere): it explains flows alone, and ranks below every explanation backed by a log.
+   */
+  usesLogs: boolean;
+  /**
+   * Alternatives: a candidate log must agree with the flow on at least one of them (`or` of
+   * joins). Empty when the rule requires no such equality, so only time narrows the search.
+   */
+  joins: JoinKey[];
   /** The rule's `flow:` / `flows:` clause; true when absent. */
   matchesFlow(flow: FlowRecord): boolean;
   /** The rule's `log:` / `logs:` clause; true when absent. */
@@ -90,4 +113,42 @@ export interface RuleSet {
   rules: CompiledRule[];
   /** The files the rules came from, in load order. */
   files: string[];
+  /** Their test cases (`test "..." { ... }`), run by `flowlink rules test`. */
+  tests?: RuleTestCase[];
+}
+
+/** A log line of a test case, read by the real parser for its format (named, or detected). */
+export interface RuleTestLog {
+  text: string;
+  format?: string;
+  line: number;
+  column: number;
+}
+
+/** `expect ftp_upload confidence >= 0.8`, `expect no ftp_upload`, `expect unexplained`. */
+export interface RuleTestExpectation {
+  kind: 'explained' | 'not-explained' | 'unexplained';
+  rule?: string;
+  op?: '==' | '!=' | '<' | '<=' | '>' | '>=';
+  value?: number;
+  /** As written, for reports. */
+  text: string;
+  line: number;
+  column: number;
+}
+
+/** A `test "name" { ... }` block of a rule file: events and the verdict they should get. */
+export interface RuleTestCase {
+  name: string;
+  file: string;
+  line: number;
+  flows: FlowRecord[];
+  logs: RuleTestLog[];
+  expects: RuleTestExpectation[];
+}
+
+/** What one rule file holds. */
+export interface RuleFile {
+  rules: CompiledRule[];
+  tests: RuleTestCase[];
 }

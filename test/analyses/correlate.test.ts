@@ -220,3 +220,63 @@ test('bestSubset: every subset for few items, the best fit wins, ties go to the 
   const many = Array.from({ length: 30 }, (_, i) => (i >= 10 && i < 15 ? 2 : 100));
   assert.deepEqual(bestSubset(many, fit)?.xs, [2, 2, 2, 2, 2]);
 });
+
+test('joins: a rule that equates a log address with a flow address finds logs by that address', async () => {
+  const rules = await builtins('ftp_upload', 'smtp_in', 'smtp_burst');
+  const byName = new Map(rules.rules.map((r) => [r.name, r]));
+  // ftp_upload: passive (client is the flow's src) or active (its dst): both are looked up.
+  assert.deepEqual(byName.get('ftp_upload')!.joins.map((j) => j.label), ['log.client == flow.src', 'log.client == flow.dst']);
+  assert.deepEqual(byName.get('smtp_in')!.joins.map((j) => j.label), ['log.client == flow.src']);
+  assert.deepEqual(byName.get('smtp_burst')!.joins.map((j) => j.label), ['log.client == flow.src', 'log.relay_ip == flow.dst']);
+  // A rule joined on time alone keeps the time index only.
+  const timeOnly = ruleSet(`rule r {\n title "t"\n flow: dport == 50000\n log: service == "ftp"\n match: log.end within 30s of flow.end\n explain "x"\n}`);
+  assert.deepEqual(timeOnly.rules[0].joins, []);
+  // Addresses written differently are one key.
+  const v6 = ruleSet(`rule r {\n title "t"\n log: service == "ftp"\n match: log.client == flow.src\n explain "x"\n}`).rules[0].joins[0];
+  const f = flow({ src: '2001:db8:0:0::5' });
+  assert.equal(v6.flow(f), v6.log(log(at(0), 'ftp', 'upload', { client: '2001:DB8::5' })));
+});
+
+test('the address index changes no verdict: many clients uploading at once, each log finds its own flow', async () => {
+  const rules = await builtins('ftp_upload');
+  const flows: FlowRecord[] = [];
+  const logs: LogEvent[] = [];
+  for (let i = 0; i < 40; i++) {
+    const client = `192.168.7.${i + 1}`;
+    const bytes = 5_000_000 + i * 1000; // sizes too close for bytes alone to tell them apart
+    flows.push(flow({ src: client, start: at(i), end: at(i + 60), bytes, pkts: 10 }));
+    logs.push(ftpUpload(at(i + 60), bytes - 0, 60, client));
+  }
+  const x = explainSpike(spikeOf(flows), rules, logs);
+  assert.equal(x.explanations.length, 40);
+  for (const e of x.explanations) assert.equal(e.logs[0].fields.client, e.flows[0].src);
+  assertClaimedOnce(x);
+});
+
+test('rules without a log: a guess from the port labels what no log explains, never more', async () => {
+  const rules = await builtins('ftp_upload', 'port_ssh', 'port_ftp', 'http_transfer', 'port_http');
+  const ssh = flow({ dport: 22, start: at(0), end: at(100), bytes: 50_000_000 });
+  const ssh2 = flow({ dport: 22, start: at(5), end: at(90), bytes: 20_000_000 });
+  const tiny = flow({ dport: 22, start: at(5), end: at(6), bytes: 4000 });
+  const web = flow({ dport: 80, src: '203.0.113.9', start: at(0), end: at(200), bytes: 700_000_000 });
+  const request = log(at(10), 'web', 'request', { client: '203.0.113.9', bytes: 690_000_000 });
+  const x = explainSpike(spikeOf([ssh, ssh2, tiny, web]), rules, [request]);
+  const rulesSeen = x.explanations.map((e) => e.rule);
+  assert.deepEqual(rulesSeen, ['http_transfer', 'port_ssh'], 'log-backed first, the guess after, the port-80 guess beaten');
+  const guess = x.explanations[1];
+  assert.equal(guess.confidence, 0.2);
+  assert.deepEqual(guess.flows.map((f) => f.flowId).sort(), [ssh.flowId, ssh2.flowId].sort());
+  assert.match(guess.summary, /^2 flows to port 22 \(66\.8 MiB\): .*a guess from the port, no log explains them$/);
+  assert.deepEqual(guess.logs, []);
+  // A guess is no evidence: its bytes stay in the unexplained remainder.
+  assert.equal(x.unexplainedBytes, ssh.bytes + ssh2.bytes + tiny.bytes);
+});
+
+test('a guess from port 21 does not take an FTP control connection that corroborates an upload', async () => {
+  const rules = await builtins('ftp_upload', 'port_ftp');
+  const data = flow({ start: at(10), end: at(370), bytes: 891_289_600, pkts: 600_000 });
+  const control = flow({ start: at(8), end: at(400), dport: 21, pkts: 3000, bytes: 3_000_000 });
+  const x = explainSpike(spikeOf([data, control]), rules, [ftpUpload(at(366), 891_289_600, 360)]);
+  assert.deepEqual(x.explanations.map((e) => e.rule), ['ftp_upload']);
+  assert.equal(x.unexplained.length, 0);
+});

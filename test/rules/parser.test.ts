@@ -97,7 +97,7 @@ test('a misspelt clause', () => {
 
 test('something other than a rule at top level', () => {
   const e = errorOf('title "x"');
-  assertAt(e, 1, 1, "expected 'rule' but found 'title'");
+  assertAt(e, 1, 1, "expected 'rule' or 'test' but found 'title'");
 });
 
 test('a condition without a comparison', () => {
@@ -221,4 +221,44 @@ test('a percentage outside ~= and a CIDR outside in', () => {
 test('an unknown protocol name', () => {
   const e = errorOf('rule a {\n  title "x"\n  flow: proto == "sctpx"\n  explain "y"\n}');
   assertAt(e, 3, 18, /^unknown protocol 'sctpx'/);
+});
+
+/** A one-rule file with `body` as its clauses, and the error it must raise at `line:column`. */
+function clauseError(body: string, line: number, column: number, reason: RegExp | string): void {
+  assertAt(errorOf(`rule a {\n  title "x"\n${body}\n  explain "y"\n}`), line, column, reason);
+}
+
+test('every remaining checked mistake: at its token, with the reason', () => {
+  clauseError('  flow: proto in [tcp, sctpp]', 3, 24, /^unknown protocol 'sctpp' \(known: icmp, tcp, udp, icmpv6 or a number\)$/);
+  clauseError('  flow: state in [CON, FIN]', 3, 19, `'CON' is not a value here: write "CON" for text`);
+  clauseError('  flow: 5 == 6', 3, 11, 'a condition needs a field on at least one side');
+  clauseError('  flow: 5 in [5, 6]', 3, 9, "the left side of 'in' must be a field");
+  clauseError('  flow: state in 1..5', 3, 18, /^a range needs a numeric field but flow\.state is text$/);
+  clauseError('  flow: dport in 1024..80', 3, 18, 'empty range 1024..80: the lower end comes first');
+  clauseError('  flow: bytes in 10.0.0.0/8', 3, 18, /^a CIDR block needs an address but flow\.bytes is a byte count$/);
+  clauseError('  flow: 5 matches "x"', 3, 9, "the left side of 'matches' must be a field");
+  clauseError('  flow: bytes matches "^1"', 3, 15, /^'matches' needs text but flow\.bytes is a byte count$/);
+  clauseError('  match: log.bytes within 5s of flow.bytes', 3, 20, /^'within \.\.\. of' needs two times or two durations but log\.bytes is a byte count and flow\.bytes is a byte count$/);
+  clauseError('  flows: dport == 25\n  match: sum(flows.bytes) > 1MB', 4, 14, /^sum\(\.\.\.\) goes over the rule's flows or logs: write sum\(flow\.bytes\) or sum\(log\.bytes\)$/);
+  clauseError('  flows: dport == 25\n  match: sum(flow.state) > 1MB', 4, 10, /^sum\(\.\.\.\) needs numbers, sizes or durations but flow\.state is text$/);
+  clauseError('  flows: dport == 25\n  match: max(flow.src) > 1MB', 4, 10, /^max\(\.\.\.\) needs numbers, sizes or times but flow\.src is an address$/);
+  clauseError('  match: log.end ~= flow.end within 5%', 3, 37, 'a percentage tolerance makes no sense for times; use a duration like 5s');
+});
+
+test('template brace mistakes point into the string', () => {
+  assertAt(errorOf('rule a {\n  title "x"\n  explain "got {log.bytes"\n}'), 3, 16, "unclosed '{' in template (write '{{' for a literal brace)");
+  assertAt(errorOf('rule a {\n  title "x"\n  explain "got } here"\n}'), 3, 16, "unmatched '}' in template (write '}}' for a literal brace)");
+});
+
+test('named groups: captures only in log:, never hiding a known field, never twice', () => {
+  clauseError('  flow: state matches "(?<s>C)"', 3, 23, "named group 's' captures nothing here: only a log: (or logs:) clause's 'matches' binds log.s");
+  clauseError('  log: message matches "(?<bytes>\\d+)"', 3, 24, "named group 'bytes' would hide the log field 'bytes': call it something else, like bytes_seen");
+  clauseError('  log: message matches "(?<n>\\d+)" and program matches "(?<n>x)"', 3, 56, "named group 'n' is captured twice in this rule");
+});
+
+test('a test block in a rule file: its grammar mistakes', () => {
+  assertAt(errorOf('test "t" {\n  flows tcp\n}'), 2, 3, "expected flow, log, expect or '}' in a test but found 'flows'");
+  assertAt(errorOf('test "t" {\n  flow tcp 10.0.0.1:1 10.0.0.2:2\n}'), 2, 23, "expected '->' but found '10.0.0.2'");
+  assertAt(errorOf('test t {\n}'), 1, 6, "expected a string but found 't'");
+  assertAt(errorOf('test "t" {\n  flow tcp 10.0.0.1:1 -> 10.0.0.2:2 start "2008-03-08 03:00:00" end "2008-03-08 03:00:00" duration 1s bytes 1\n  expect unexplained\n}'), 2, 100, "give a flow's end or its duration, not both");
 });
