@@ -16,9 +16,9 @@ export const DEFAULT_RECURRENCE: RecurrenceOptions = { tolerance: 45 * 60 * MICR
 const DAY_US = 86400 * MICROS_PER_SECOND;
 const WEEK_US = 7 * DAY_US;
 
-function localParts(us: Micros, zone: string): { minuteOfDay: number; day: string; weekday: number; week: string } {
+function localParts(us: Micros, zone: string): { minuteOfDay: number; day: string; weekday: number } {
   const dt = DateTime.fromMillis(Math.floor(us / 1000), { zone });
-  return { minuteOfDay: dt.hour * 60 + dt.minute + dt.second / 60, day: dt.toISODate()!, weekday: dt.weekday, week: `${dt.weekYear}-${dt.weekNumber}` };
+  return { minuteOfDay: dt.hour * 60 + dt.minute + dt.second / 60, day: dt.toISODate()!, weekday: dt.weekday };
 }
 
 /** Difference between two times of day in minutes, across midnight (23:50 vs 00:10 = 20). */
@@ -45,10 +45,14 @@ function hhmm(minuteOfDay: number): string {
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
 
-/** How many days (weeks) the data covers at a time of day: a day counts when the span holds that moment. */
-function coveredPeriods(spanStart: Micros, spanEnd: Micros, minuteOfDay: number, period: Micros, zone: string): number {
+/**
+ * How many days (weeks) the data covers at a time of day: a day counts when the span holds that
+ * moment; for weeks, that moment on the given weekday (1 Monday .. 7 Sunday).
+ */
+function coveredPeriods(spanStart: Micros, spanEnd: Micros, minuteOfDay: number, period: Micros, zone: string, weekday: number): number {
   let count = 0;
-  const first = DateTime.fromMillis(Math.floor(spanStart / 1000), { zone }).startOf('day');
+  let first = DateTime.fromMillis(Math.floor(spanStart / 1000), { zone }).startOf('day');
+  if (period === WEEK_US) first = first.plus({ days: (weekday - first.weekday + 7) % 7 });
   for (let day = first; day.toMillis() * 1000 <= spanEnd; day = day.plus(period === WEEK_US ? { weeks: 1 } : { days: 1 })) {
     const at = day.plus({ minutes: minuteOfDay }).toMillis() * 1000;
     if (at >= spanStart && at <= spanEnd) count++;
@@ -58,40 +62,41 @@ function coveredPeriods(spanStart: Micros, spanEnd: Micros, minuteOfDay: number,
 
 /**
  * Groups spikes that recur and marks each with its group. Pure: returns new spike objects.
- * Daily: different days, onsets within the tolerance in time of day, same carrying hosts.
- * Weekly: the same for the same weekday in different weeks, when daily found nothing.
+ * Spikes on different days, their onsets within the tolerance in time of day, carried by the
+ * same hosts, are one group. The group is weekly when every spike in it falls on the same
+ * weekday and the data spans more than a week (so the other days at that time were quiet);
+ * daily otherwise.
  */
 export function findRecurrence(spikes: Spike[], span: { start: Micros; end: Micros }, options: RecurrenceOptions = DEFAULT_RECURRENCE): Spike[] {
   const tol = options.tolerance / (60 * MICROS_PER_SECOND);
   const parts = spikes.map((s) => localParts(s.onset, options.zone));
   const out = spikes.map((s) => ({ ...s }));
   const grouped = new Set<number>();
-  for (const period of ['daily', 'weekly'] as const) {
-    for (let i = 0; i < spikes.length; i++) {
-      if (grouped.has(i)) continue;
-      const group = [i];
-      for (let j = i + 1; j < spikes.length; j++) {
-        if (grouped.has(j)) continue;
-        const samePeriodSlot = period === 'daily' ? true : parts[i].weekday === parts[j].weekday;
-        const differentPeriod = period === 'daily' ? group.every((g) => parts[g].day !== parts[j].day) : group.every((g) => parts[g].week !== parts[j].week);
-        if (samePeriodSlot && differentPeriod && clockDistance(parts[i].minuteOfDay, parts[j].minuteOfDay) <= tol && sameHosts(spikes[i], spikes[j])) group.push(j);
-      }
-      if (group.length < 2) continue;
-      const minutes = group.map((g) => parts[g].minuteOfDay).sort((a, b) => a - b);
-      const near = minutes[Math.floor((minutes.length - 1) / 2)];
-      const of = Math.max(group.length, coveredPeriods(span.start, span.end, near, period === 'daily' ? DAY_US : WEEK_US, options.zone));
-      const recurrence: Recurrence = {
-        period,
-        near: hhmm(near),
-        seen: group.length,
-        of,
-        sameHosts: true,
-        spikeIds: group.map((g) => spikes[g].id),
-      };
-      for (const g of group) {
-        grouped.add(g);
-        out[g].recurrence = recurrence;
-      }
+  for (let i = 0; i < spikes.length; i++) {
+    if (grouped.has(i)) continue;
+    const group = [i];
+    for (let j = i + 1; j < spikes.length; j++) {
+      if (grouped.has(j)) continue;
+      const otherDay = group.every((g) => parts[g].day !== parts[j].day);
+      if (otherDay && clockDistance(parts[i].minuteOfDay, parts[j].minuteOfDay) <= tol && sameHosts(spikes[i], spikes[j])) group.push(j);
+    }
+    if (group.length < 2) continue;
+    const minutes = group.map((g) => parts[g].minuteOfDay).sort((a, b) => a - b);
+    const near = minutes[Math.floor((minutes.length - 1) / 2)];
+    const sameWeekday = group.every((g) => parts[g].weekday === parts[i].weekday);
+    const period = sameWeekday && span.end - span.start > WEEK_US ? 'weekly' : 'daily';
+    const of = Math.max(group.length, coveredPeriods(span.start, span.end, near, period === 'daily' ? DAY_US : WEEK_US, options.zone, parts[i].weekday));
+    const recurrence: Recurrence = {
+      period,
+      near: hhmm(near),
+      seen: group.length,
+      of,
+      sameHosts: true,
+      spikeIds: group.map((g) => spikes[g].id),
+    };
+    for (const g of group) {
+      grouped.add(g);
+      out[g].recurrence = recurrence;
     }
   }
   return out;

@@ -41,14 +41,36 @@ test('across midnight: 23:55 and 00:10 are the same time of day', () => {
   assert.equal(out[0].recurrence?.of, 3);
 });
 
-test('weekly: the same weekday in different weeks, when days in between are quiet', () => {
+test('weekly: the same weekday in different weeks, the days in between quiet', () => {
   const weeks = { start: Date.UTC(2008, 2, 3) * 1000, end: Date.UTC(2008, 2, 24) * 1000 };
+  // 2008-03-03, 10 and 17 are Mondays; the data covers three Mondays at 02:00.
   const mondays = [3, 10, 17].map((d, i) => spike(i + 1, at(d, 2, 0), nightly));
-  const out = findRecurrence(mondays, weeks);
-  // Three Mondays are also "different days at the same time": daily wins, with 3 of 21 days.
-  assert.equal(out[0].recurrence?.period, 'daily');
-  assert.equal(out[0].recurrence?.seen, 3);
-  assert.equal(out[0].recurrence?.of, 21);
+  const r = findRecurrence(mondays, weeks)[0].recurrence!;
+  assert.deepEqual({ period: r.period, near: r.near, seen: r.seen, of: r.of }, { period: 'weekly', near: '02:00', seen: 3, of: 3 });
+  assert.equal(describeRecurrence(r), 'recurs weekly near 02:00 (3 of 3 weeks), same hosts');
+  // Two of the three Mondays: 2 of 3 weeks.
+  assert.equal(findRecurrence(mondays.slice(0, 2), weeks)[0].recurrence!.of, 3);
+  // A Tuesday at the same time joins them: then it is a daily thing seen 4 of 21 days.
+  const withTuesday = findRecurrence([...mondays, spike(4, at(11, 2, 5), nightly)], weeks);
+  assert.deepEqual([withTuesday[0].recurrence!.period, withTuesday[0].recurrence!.seen, withTuesday[0].recurrence!.of], ['daily', 4, 21]);
+});
+
+test('every day for two weeks is daily, not weekly', () => {
+  const span = { start: Date.UTC(2008, 2, 1) * 1000, end: Date.UTC(2008, 2, 15) * 1000 };
+  const days = Array.from({ length: 14 }, (_, i) => spike(i + 1, at(1 + i, 3, 27 + (i % 3)), nightly));
+  const r = findRecurrence(days, span)[0].recurrence!;
+  assert.deepEqual([r.period, r.seen, r.of, r.near], ['daily', 14, 14, '03:28']);
+});
+
+test('similar attribution: one carrying host in common of two is the same hosts, of three it is not', () => {
+  const otherClient = [['10.2.3.102', 1], ['192.168.9.9', 0.97]] as [string, number][];
+  assert.equal(findRecurrence([spike(1, at(7, 3, 27), nightly), spike(2, at(8, 3, 28), otherClient)], span)[0].recurrence?.period, 'daily');
+  const three = [['10.2.3.102', 0.6], ['192.168.9.9', 0.3], ['192.168.9.10', 0.3]] as [string, number][];
+  const threeOther = [['10.2.3.102', 0.6], ['192.168.8.8', 0.3], ['192.168.8.9', 0.3]] as [string, number][];
+  assert.equal(findRecurrence([spike(1, at(7, 3, 27), three), spike(2, at(8, 3, 28), threeOther)], span)[0].recurrence, undefined);
+  // Hosts under a fifth of the spike do not count either way.
+  const withNoise = [['10.2.3.102', 1], ['192.168.134.56', 0.97], ['10.9.9.9', 0.1]] as [string, number][];
+  assert.ok(findRecurrence([spike(1, at(7, 3, 27), nightly), spike(2, at(8, 3, 28), withNoise)], span)[0].recurrence);
 });
 
 function log(file: string, user = 'xxx@xxx.com'): LogEvent {
@@ -74,4 +96,11 @@ test('repeating evidence with dated file names looks like a scheduled job', () =
   assert.equal(otherUser[0].scheduled, undefined);
   const noDate = markScheduledJobs([explained(a, ['/b/report.tar']), explained(b, ['/b/report.tar'])]);
   assert.equal(noDate[0].scheduled, undefined);
+});
+
+test('a weekly job with dated file names is a weekly scheduled job', () => {
+  const weeks = { start: Date.UTC(2008, 2, 3) * 1000, end: Date.UTC(2008, 2, 24) * 1000 };
+  const [a, b] = findRecurrence([spike(1, at(3, 2, 0), nightly), spike(2, at(10, 2, 1), nightly)], weeks);
+  const out = markScheduledJobs([explained(a, ['/srv/dump-20080303.sql.gz'], 'backup'), explained(b, ['/srv/dump-20080310.sql.gz'], 'backup')]);
+  assert.equal(out[0].scheduled, 'looks like a scheduled job: backup, FTP uploads of dump-<date>.sql.gz weekly near 02:00');
 });
