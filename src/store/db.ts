@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FlowlinkError } from '../errors.js';
+import { ensureRecordIndices } from './indices.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export type Store = Database.Database;
@@ -115,8 +116,13 @@ export function openStore(path: string = MEMORY, options: OpenOptions = {}): Sto
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     }
-    db.pragma('foreign_keys = ON');
+    // Off while migrating: a migration rebuilds tables, and dropping one with references on
+    // would null them (ON DELETE SET NULL). The references are checked before it commits.
+    db.pragma('foreign_keys = OFF');
     migrate(db, path, version, options.readonly ?? false);
+    db.pragma('foreign_keys = ON');
+    // An ingest killed while its indices were dropped (indices.ts) left the store without them.
+    if (!options.readonly) ensureRecordIndices(db);
     return db;
   } catch (error) {
     db?.close();
@@ -161,6 +167,8 @@ function migrate(db: Store, path: string, version: number, readonly: boolean): v
       m.up(db);
     }
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(SCHEMA_VERSION));
+    const broken = db.prepare('PRAGMA foreign_key_check').all();
+    if (broken.length > 0) throw new StoreError(`${path}: upgrading the store to schema ${SCHEMA_VERSION} would break ${broken.length} references; it was left unchanged`);
   }).immediate();
 }
 

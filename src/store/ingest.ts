@@ -2,26 +2,30 @@
 // fingerprint of its first 4 KiB), not its name, and by how far it has been read. A file that
 // grew is read from there, a rotated one keeps its rows, an unchanged one is skipped.
 //
-// Crash safety: rows go in by batches, each one transaction, with the file's progress. A file
-// stays in state 'reading' until its last batch; the byte offset and line it was read to only
-// move in that last transaction. Parsers hold records across lines (a syslog line waits for
-// its continuation lines, argus merges status records), so the only safe restart point for an
-// interrupted file is the start of its segment: the next ingest reads the segment again, and
-// UNIQUE(input_id, line) drops what was already committed. Nothing is stored twice or lost.
+// Crash safety: rows go in by batches, each one transaction, with the count of the segment's
+// items stored so far. A file stays in state 'reading' until its last batch, which also moves
+// the byte offset and line it was read to. Parsers hold records across lines (a syslog line
+// waits for its continuation lines, argus merges status records), so the only safe restart
+// point for an interrupted file is the start of its segment: the next ingest reads the segment
+// again with the same time context, passes over the items already stored (parsing is
+// deterministic) and stores the rest under the ids they would have had (schema.ts
+// ORDINALS_PER_INPUT). Nothing is stored twice or lost, even where one line gives two records.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
-import type { FlowRecord, LogEvent, Micros, ParseIssue } from '../event.js';
+import type { FlowRecord, LogEvent, Micros, ParseIssue, ParseItem } from '../event.js';
 import { InputError, TimeContextError, UnknownFormatError } from '../errors.js';
 import { expandInputs, headLines, openInput } from '../sources/input.js';
 import type { Dataset, ReadOptions } from '../sources/options.js';
 import { formatClock, microsToLocalDate, type TimeContext } from '../time.js';
-import { detectFormat, parsers } from '../../parsers/index.js';
+import { chooseParser, parsers } from '../../parsers/index.js';
 import type { Parser, TimeCompleteness } from '../../parsers/parser.js';
-import { storeErrorFrom, type Store } from './db.js';
+import { StoreError, storeErrorFrom, type Store } from './db.js';
+import { MAX_INPUT_ID, ORDINALS_PER_INPUT } from './schema.js';
 import { storedSpan } from './queries.js';
 import { ResumableInput, START, type ResumePoint } from './resumable-input.js';
 import { RowWriter } from './rows.js';
+import { dropRecordIndices, ensureRecordIndices, shouldDeferIndices } from './indices.js';
 
 export const FINGERPRINT_BYTES = 4096;
 export const DEFAULT_BATCH = 20_000;
@@ -29,6 +33,11 @@ export const DEFAULT_BATCH = 20_000;
 export interface IngestOptions extends ReadOptions {
   /** Records per transaction. */
   batchSize?: number;
+  /**
+   * Keep the record indices up to date row by row ('during'), or drop them and build them
+   * when the rows are in ('after'); default: 'after' when the input is at least as big as the store.
+   */
+  indices?: 'during' | 'after';
   /** Called after each committed batch (progress; tests use it to pace a crash). */
   onBatch?: (file: string, lineReached: number) => void;
 }
@@ -82,6 +91,9 @@ interface InputRow {
   state: 'reading' | 'complete';
   segment_start_bytes: number;
   segment_start_lines: number;
+  next_ordinal: number;
+  segment_start_ordinal: number;
+  progress_items: number;
   time_context: string;
   notes: string;
 }
@@ -112,7 +124,7 @@ const isGzip = (b: Buffer): boolean => b.length >= 2 && b[0] === 0x1f && b[1] ==
 /** 64-bit inode and device numbers, as SQLite's signed INTEGER holds them. */
 const int64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 
-async function candidateFor(file: string, explicit: boolean, ignored: Dataset['ignored']): Promise<Candidate | undefined> {
+async function candidateFor(file: string, explicit: boolean, ignored: Dataset['ignored'], options: ReadOptions): Promise<Candidate | undefined> {
   let input;
   let st;
   let raw: Buffer;
@@ -135,7 +147,7 @@ async function candidateFor(file: string, explicit: boolean, ignored: Dataset['i
     return undefined;
   }
   const lines = headLines(input.head);
-  const found = detectFormat(input.head, lines);
+  const found = chooseParser(file, input.head, lines, options);
   if (!found) {
     if (explicit) throw new UnknownFormatError(file, parsers.map((p) => p.name));
     ignored.push({ file, reason: 'unknown format' });
@@ -181,7 +193,7 @@ function planFor(c: Candidate, row: InputRow | undefined): Plan {
     return { kind: 'read', outcome: row.state === 'reading' ? 'resumed' : 'replaced', row, from: START, deleteFromLine: 0 };
   }
   if (row.state === 'reading') {
-    // The interrupted segment is read again from its start; committed rows are ignored by constraint.
+    // The interrupted segment is read again from its start; the items already stored are passed over.
     return { kind: 'read', outcome: 'resumed', row, from: { bytes: row.segment_start_bytes, lines: row.segment_start_lines, prelude: row.prelude_lines } };
   }
   if (unchanged) return { kind: 'skip', outcome: renamed ? 'rotated' : 'unchanged', row };
@@ -220,9 +232,9 @@ function timeContextFor(db: Store, c: Candidate, plan: Plan & { kind: 'read' }, 
   const notes: string[] = [];
   if (plan.row && plan.from.lines > 0 && c.completeness !== 'full') {
     const last = db
-      .prepare('SELECT max(x) FROM (SELECT max(ts_us) AS x FROM event_rows WHERE input_id = ? UNION ALL SELECT max(start_us) FROM flow_rows WHERE input_id = ?)')
+      .prepare('SELECT max(x) FROM (SELECT max(ts_us) AS x FROM event_rows WHERE id >= ? AND id < ? UNION ALL SELECT max(start_us) FROM flow_rows WHERE id >= ? AND id < ?)')
       .pluck()
-      .get(plan.row.id, plan.row.id) as number | null;
+      .get(...idRange(plan.row.id), ...idRange(plan.row.id)) as number | null;
     if (last !== null) {
       if (c.completeness === 'no-year' && time.year === undefined) {
         time.anchor = last;
@@ -264,6 +276,19 @@ const ORDER: TimeCompleteness[] = ['full', 'no-year', 'no-date'];
 
 type Item = FlowRecord | LogEvent | ParseIssue;
 
+/** '2,3,7' in the parser's line numbers -> the file's. */
+function fileLines(input: ResumableInput, list: string): string {
+  return list
+    .split(',')
+    .map((n) => String(input.realLine(Number(n)) ?? n))
+    .join(',');
+}
+
+/** The row ids of an input's records: [first, past the last). */
+function idRange(inputId: number): [number, number] {
+  return [inputId * ORDINALS_PER_INPUT, (inputId + 1) * ORDINALS_PER_INPUT];
+}
+
 /** Reads INPUTS (files or folders) into the store, only what it does not hold yet. */
 export async function ingestInputs(db: Store, args: string[], options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
@@ -272,7 +297,7 @@ export async function ingestInputs(db: Store, args: string[], options: IngestOpt
   const ignored: Dataset['ignored'] = [];
   const candidates: Candidate[] = [];
   for (const file of files) {
-    const c = await candidateFor(file, explicit.has(file), ignored);
+    const c = await candidateFor(file, explicit.has(file), ignored, options);
     if (c) candidates.push(c);
   }
   if (candidates.length === 0 && ignored.every((i) => i.reason !== 'empty file')) {
@@ -282,20 +307,43 @@ export async function ingestInputs(db: Store, args: string[], options: IngestOpt
   const claimed = new Set<number>();
   const span = storedSpan(db);
   const writer = new RowWriter(db);
-  for (const stage of ORDER) {
-    for (const c of candidates.filter((x) => x.completeness === stage)) {
-      const result = await ingestOne(db, writer, c, options, span, claimed);
-      report.files.push(result);
-      report.stored += result.stored;
-      report.skipped += result.skipped;
+  // Decided when the first file is about to be read (an ingest of unchanged files drops
+  // nothing), from what is left to read: that file from where it stops, and the files after it.
+  let defer = false;
+  let decided = false;
+  let left = candidates.reduce((sum, c) => sum + c.size, 0);
+  const beforeRead = (c: Candidate, fromByte: number): void => {
+    if (decided) return;
+    decided = true;
+    defer = options.indices === 'after' || (options.indices !== 'during' && shouldDeferIndices(db, left - fromByte));
+    if (defer) dropRecordIndices(db);
+  };
+  try {
+    for (const stage of ORDER) {
+      for (const c of candidates.filter((x) => x.completeness === stage)) {
+        const result = await ingestOne(db, writer, c, { ...options, beforeRead }, span, claimed);
+        left -= c.size;
+        report.files.push(result);
+        report.stored += result.stored;
+        report.skipped += result.skipped;
+      }
     }
+  } finally {
+    if (defer) ensureRecordIndices(db);
   }
   report.seconds = (performance.now() - started) / 1000;
   report.rowsPerSecond = report.seconds > 0 ? Math.round((report.stored + report.skipped) / report.seconds) : 0;
   return report;
 }
 
-async function ingestOne(db: Store, writer: RowWriter, c: Candidate, options: IngestOptions, span: Span, claimed: Set<number>): Promise<IngestedFile> {
+async function ingestOne(
+  db: Store,
+  writer: RowWriter,
+  c: Candidate,
+  options: IngestOptions & { beforeRead(c: Candidate, fromByte: number): void },
+  span: Span,
+  claimed: Set<number>,
+): Promise<IngestedFile> {
   const identity = storedIdentity(db, c, claimed);
   if (identity.claimedBy !== undefined) {
     const other = db.prepare('SELECT path FROM inputs WHERE id = ?').pluck().get(identity.claimedBy) as string;
@@ -311,14 +359,16 @@ async function ingestOne(db: Store, writer: RowWriter, c: Candidate, options: In
     }
     return { ...base, inputId: row.id, outcome: plan.outcome, stored: 0, skipped: 0, notes: [] };
   }
+  options.beforeRead(c, c.compressed ? 0 : plan.from.bytes);
   const { time, notes } = timeContextFor(db, c, plan, options, span);
   options.onInput?.(c.path, c.parser.name);
   const fingerprintLen = Math.min(c.head.length, FINGERPRINT_BYTES);
 
   // Segment start: the file is 'reading' from here until its last batch commits.
-  const inputId = db.transaction((): number => {
+  const resuming = plan.outcome === 'resumed' && plan.deleteFromLine === undefined && plan.row !== undefined;
+  const { inputId, segmentStart, alreadyStored } = db.transaction((): { inputId: number; segmentStart: number; alreadyStored: number } => {
     if (!plan.row) {
-      return Number(
+      const id = Number(
         db
           .prepare(
             `INSERT INTO inputs (path, format, dev, ino, size, mtime_ms, fingerprint, fingerprint_len, compressed, state, time_context)
@@ -327,65 +377,102 @@ async function ingestOne(db: Store, writer: RowWriter, c: Candidate, options: In
           .run(c.path, c.parser.name, c.dev, c.ino, c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.compressed ? 1 : 0, JSON.stringify(time))
           .lastInsertRowid,
       );
+      if (id > MAX_INPUT_ID) throw new StoreError(`${db.name}: the store holds ${MAX_INPUT_ID} inputs, as many as it can`, 'start a new case file');
+      return { inputId: id, segmentStart: 0, alreadyStored: 0 };
     }
     const id = plan.row.id;
+    if (resuming) return { inputId: id, segmentStart: plan.row.segment_start_ordinal, alreadyStored: plan.row.progress_items };
     if (plan.deleteFromLine !== undefined) {
-      for (const table of ['flow_rows', 'event_rows', 'skipped_lines']) {
-        db.prepare(`DELETE FROM ${table} WHERE input_id = ? AND line >= ?`).run(id, plan.deleteFromLine);
+      const [lo, hi] = idRange(id);
+      for (const table of ['flow_rows', 'event_rows']) {
+        const gone = db.prepare(`DELETE FROM ${table} WHERE id >= ? AND id < ? AND line >= ?`).run(lo, hi, plan.deleteFromLine).changes;
+        db.prepare('UPDATE inputs SET records = records - ? WHERE id = ?').run(gone, id);
       }
+      db.prepare('DELETE FROM skipped_lines WHERE input_id = ? AND line >= ?').run(id, plan.deleteFromLine);
     }
+    const segmentStart = plan.row.next_ordinal;
     db.prepare(
       `UPDATE inputs SET path = ?, dev = ?, ino = ?, compressed = ?, state = 'reading', segment_start_bytes = ?, segment_start_lines = ?,
-         time_context = ? WHERE id = ?`,
-    ).run(c.path, c.dev, c.ino, c.compressed ? 1 : 0, plan.from.bytes, plan.from.lines, JSON.stringify(time), id);
-    return id;
+         segment_start_ordinal = ?, progress_items = 0, time_context = ? WHERE id = ?`,
+    ).run(c.path, c.dev, c.ino, c.compressed ? 1 : 0, plan.from.bytes, plan.from.lines, segmentStart, JSON.stringify(time), id);
+    return { inputId: id, segmentStart, alreadyStored: 0 };
   }).immediate();
   claimed.add(inputId);
 
-  const input = new ResumableInput(c.path, c.head, c.mtime, c.compressed, plan.from);
+  // Bytes read, for the progress bar (ReadOptions.onProgress; nothing when not given).
+  const onProgress = options.onProgress;
+  const input = new ResumableInput(c.path, c.head, c.mtime, c.compressed, plan.from, onProgress && ((at) => onProgress(c.path, at, c.size)));
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  const firstId = inputId * ORDINALS_PER_INPUT + segmentStart;
   let stored = 0;
   let skipped = 0;
   let firstItemLine = Infinity;
   const fileNotes = [...notes];
-  let batch: Item[] = [];
+  // The batch: items with their file line numbers (the parser's are mapped, items left as they are).
+  let items: Item[] = [];
+  let lines: number[] = [];
+  /** Items of this segment seen so far; the next item's ordinal within the segment. */
+  let seen = 0;
+  /** Ordinal of the batch's first item. */
+  let batchStart = alreadyStored;
 
-  const commit = db.transaction((items: Item[], progress: number) => {
-    for (const item of items) {
+  const write = (): void => {
+    const storedBefore = stored;
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k];
+      const id = firstId + batchStart + k;
       if (item.kind === 'flow') {
-        if (writer.flowRecord(inputId, item)) stored++;
+        writer.flowRecord(id, inputId, lines[k], item);
+        stored++;
         if (item.start < span.min) span.min = item.start;
         if (item.end > span.max) span.max = item.end;
       } else if (item.kind === 'log') {
-        if (writer.logEvent(inputId, item)) stored++;
+        writer.logEvent(id, inputId, lines[k], item);
+        stored++;
         if (item.ts < span.min) span.min = item.ts;
         if (item.ts > span.max) span.max = item.ts;
-      } else if (writer.skippedLine(inputId, item.line, item.reason)) {
+      } else if (writer.skippedLine(inputId, lines[k], item.reason)) {
         skipped++;
       }
     }
-    db.prepare('UPDATE inputs SET progress_lines = ? WHERE id = ?').run(progress, inputId);
-  });
+    writer.flush();
+    // In the same transaction as the rows: how many of the segment's items are stored.
+    progress.run(batchStart + items.length, input.highestLine, stored - storedBefore, inputId);
+  };
+  const progress = db.prepare('UPDATE inputs SET progress_items = ?, progress_lines = ?, records = records + ? WHERE id = ?');
+  const commit = db.transaction(write);
   const flush = (): void => {
-    commit.immediate(batch, input.highestLine);
-    batch = [];
+    commit.immediate();
+    batchStart += items.length;
+    items = [];
+    lines = [];
     options.onBatch?.(c.path, input.highestLine);
+  };
+  const take = (item: ParseItem): void => {
+    if (item.kind === 'note') {
+      fileNotes.push(item.message);
+      return;
+    }
+    const line = input.realLine(item.kind === 'issue' ? item.line : item.origin.line);
+    if (line === undefined) return; // a replayed prelude line: stored by an earlier segment
+    if (line < firstItemLine) firstItemLine = line;
+    // Parsing is deterministic, so after a crash the segment's first items are the ones stored.
+    if (seen++ < alreadyStored) return;
+    if (segmentStart + seen > ORDINALS_PER_INPUT) throw new StoreError(`${c.path}: more than ${ORDINALS_PER_INPUT} records in one input`, 'split the file');
+    // A joined mail message lists its lines (mail-queue.ts `lines`) in the parser's numbering too.
+    if (plan.from.lines > 0 && item.kind === 'log' && typeof item.fields.lines === 'string') item.fields.lines = fileLines(input, item.fields.lines);
+    items.push(item);
+    lines.push(line);
+    if (items.length >= batchSize) flush();
   };
 
   try {
-    for await (const item of c.parser.parse(input, time)) {
-      if (item.kind === 'note') {
-        fileNotes.push(item.message);
-        continue;
-      }
-      const parserLine = item.kind === 'issue' ? item.line : item.origin.line;
-      const line = input.realLine(parserLine);
-      if (line === undefined) continue; // a replayed prelude line: stored by an earlier segment
-      if (item.kind === 'issue') item.line = line;
-      else item.origin.line = line;
-      if (line < firstItemLine) firstItemLine = line;
-      batch.push(item);
-      if (batch.length >= batchSize) flush();
+    const assembly = { idleTimeout: options.idleTimeout, statusInterval: options.statusInterval, maxFlows: options.maxFlows };
+    const parsed = c.parser.parse(input, time, assembly) as AsyncIterable<ParseItem> & { batches?(): AsyncIterable<ParseItem[]> };
+    if (typeof parsed.batches === 'function') {
+      for await (const batch of parsed.batches()) for (const item of batch) take(item);
+    } else {
+      for await (const item of parsed) take(item);
     }
   } catch (error) {
     throw storeErrorFrom(error, db.name);
@@ -394,16 +481,19 @@ async function ingestOne(db: Store, writer: RowWriter, c: Candidate, options: In
   const streamMode = input.usedStream && !input.usedLines;
   // The header lines before the first record, replayed to the parser when the file is read on.
   const prelude = plan.from.lines === 0 ? Math.min(firstItemLine - 1, input.consumedLines) : plan.row!.prelude_lines;
-  commit.immediate(batch, input.highestLine);
+  // The last rows and the end of the segment in one transaction: a file is 'complete' exactly
+  // when all its rows are in, and items a parser gives only at the end of the file (a held
+  // event, an unfinished mail) are never stored while it is still 'reading'.
   db.transaction(() => {
+    write();
     const before = db.prepare('SELECT notes FROM inputs WHERE id = ?').pluck().get(inputId) as string;
     const allNotes = [...new Set([...(JSON.parse(before) as string[]), ...fileNotes])];
     db.prepare(
       `UPDATE inputs SET state = 'complete', read_mode = ?, consumed_bytes = ?, consumed_lines = ?, prelude_lines = ?, size = ?, mtime_ms = ?,
-         fingerprint = ?, fingerprint_len = ?, format = ?, notes = ?, last_ingest = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?`,
+         fingerprint = ?, fingerprint_len = ?, format = ?, notes = ?, next_ordinal = ?, last_ingest = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?`,
     ).run(
       streamMode ? 'stream' : 'lines', streamMode ? c.size : input.consumedBytes, streamMode ? 0 : input.consumedLines, prelude,
-      c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.parser.name, JSON.stringify(allNotes), inputId,
+      c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.parser.name, JSON.stringify(allNotes), segmentStart + batchStart + items.length, inputId,
     );
   }).immediate();
   options.onBatch?.(c.path, input.highestLine);

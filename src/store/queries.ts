@@ -3,26 +3,48 @@
 import type { ExplainedSpike, FlowPart, FlowRecord, InputSummary, LogEvent, Micros } from '../event.js';
 import type { Dataset } from '../sources/options.js';
 import type { Store } from './db.js';
-import { EVENT_COLUMNS, eventFromRow, FLOW_COLUMNS, flowFromRow, type EventRow, type FlowRow, type PartRow } from './rows.js';
+import type { TimeWindow } from './log-windows.js';
+import { EVENT_COLUMNS, eventFromRow, FLOW_COLUMNS, FLOW_ROW_ID, FLOW_ROW_PARTS, flowFromRow, type EventRow, type FlowRow } from './rows.js';
 
-function partsByFlow(rows: PartRow[]): Map<number, FlowPart[]> {
+function partsByFlow(rows: [number, number, number, number, number][]): Map<number, FlowPart[]> {
   const out = new Map<number, FlowPart[]>();
-  for (const p of rows) {
-    let list = out.get(p.flow_row);
-    if (!list) out.set(p.flow_row, (list = []));
-    list.push({ start: p.start_us, end: p.end_us, pkts: p.pkts, bytes: p.bytes });
+  for (const [flowRow, start, end, pkts, bytes] of rows) {
+    let list = out.get(flowRow);
+    if (!list) out.set(flowRow, (list = []));
+    list.push({ start, end, pkts, bytes });
   }
   return out;
 }
 
+/** path, src, dst, dir, state, flags, byte_basis. */
+const INTERNED_FLOW_COLUMNS = [1, 7, 9, 11, 12, 13, 16] as const;
+
 function flowsWhere(db: Store, where: string, params: unknown[]): FlowRecord[] {
-  const rows = db.prepare(`SELECT ${FLOW_COLUMNS} FROM flow_rows f JOIN inputs i ON i.id = f.input_id ${where} ORDER BY f.start_us, f.id`).all(...params) as FlowRow[];
-  const parts = partsByFlow(
-    db
-      .prepare(`SELECT p.flow_row, p.start_us, p.end_us, p.pkts, p.bytes FROM flow_parts p JOIN flow_rows f ON f.id = p.flow_row JOIN inputs i ON i.id = f.input_id ${where} ORDER BY p.flow_row, p.seq`)
-      .all(...params) as PartRow[],
-  );
-  return rows.map((r) => flowFromRow(r, r.part_count > 0 ? parts.get(r.id) : undefined));
+  const rows = db.prepare(`SELECT ${FLOW_COLUMNS} FROM flow_rows f JOIN inputs i ON i.id = f.input_id ${where} ORDER BY f.start_us, f.id`).raw(true).all(...params) as FlowRow[];
+  // Only argus status-record flows have parts: asked for only when one is there.
+  const withParts = rows.some((r) => r[FLOW_ROW_PARTS] > 0);
+  const parts = withParts
+    ? partsByFlow(
+        db
+          .prepare(`SELECT p.flow_row, p.start_us, p.end_us, p.pkts, p.bytes FROM flow_parts p JOIN flow_rows f ON f.id = p.flow_row JOIN inputs i ON i.id = f.input_id ${where} ORDER BY p.flow_row, p.seq`)
+          .raw(true)
+          .all(...params) as [number, number, number, number, number][],
+      )
+    : undefined;
+  // Addresses, paths and states repeat across flows: one string each, not one per flow, so a
+  // day of flows holds less for the garbage collector to trace (BENCHMARKS.md (g)).
+  const strings = new Map<string, string>();
+  const intern = (v: string | null): string | null => {
+    if (v === null) return null;
+    const known = strings.get(v);
+    if (known !== undefined) return known;
+    strings.set(v, v);
+    return v;
+  };
+  return rows.map((r) => {
+    for (const k of INTERNED_FLOW_COLUMNS) r[k] = intern(r[k] as string | null) as never;
+    return flowFromRow(r, r[FLOW_ROW_PARTS] > 0 ? parts?.get(r[FLOW_ROW_ID]) : undefined);
+  });
 }
 
 /** Every stored flow, by start time. */
@@ -36,7 +58,7 @@ export function flowsBetween(db: Store, from: Micros, to: Micros): FlowRecord[] 
 }
 
 function eventsWhere(db: Store, where: string, params: unknown[]): LogEvent[] {
-  const rows = db.prepare(`SELECT ${EVENT_COLUMNS} FROM event_rows e JOIN inputs i ON i.id = e.input_id ${where} ORDER BY e.ts_us, e.id`).all(...params) as EventRow[];
+  const rows = db.prepare(`SELECT ${EVENT_COLUMNS} FROM event_rows e JOIN inputs i ON i.id = e.input_id ${where} ORDER BY e.ts_us, e.id`).raw(true).all(...params) as EventRow[];
   return rows.map(eventFromRow);
 }
 
@@ -55,7 +77,7 @@ export function inputSummaries(db: Store): InputSummary[] {
   const rows = db
     .prepare(
       `SELECT i.id, i.path, i.format, i.notes,
-         (SELECT count(*) FROM flow_rows f WHERE f.input_id = i.id) + (SELECT count(*) FROM event_rows e WHERE e.input_id = i.id) AS events,
+         i.records AS events,
          (SELECT count(*) FROM skipped_lines s WHERE s.input_id = i.id) AS skipped
        FROM inputs i ORDER BY i.id`,
     )
@@ -66,6 +88,15 @@ export function inputSummaries(db: Store): InputSummary[] {
     if (r.skipped > 0) summary.firstSkipped = first.get(r.id) as { line: number; reason: string };
     return summary;
   });
+}
+
+/** Every skipped line with its reason, by file and line (`--verbose`). */
+export function skippedLines(db: Store): { file: string; line: number; reason: string }[] {
+  return db.prepare('SELECT i.path AS file, s.line, s.reason FROM skipped_lines s JOIN inputs i ON i.id = s.input_id ORDER BY i.id, s.line').all() as {
+    file: string;
+    line: number;
+    reason: string;
+  }[];
 }
 
 /** The earliest and latest instants of anything stored, to date inputs whose stamps lack a year or date. */
@@ -80,9 +111,32 @@ export function storedSpan(db: Store): { min: Micros; max: Micros } {
   return { min: r.min ?? Infinity, max: r.max ?? -Infinity };
 }
 
+/** Log events stamped inside any of `windows` (sorted, not overlapping: logWindowsFor), by time. */
+export function eventsInWindows(db: Store, windows: TimeWindow[]): LogEvent[] {
+  const out: LogEvent[] = [];
+  for (const w of windows) out.push(...eventsWhere(db, 'WHERE e.ts_us >= ? AND e.ts_us <= ?', [w.from, w.to]));
+  return out;
+}
+
+/** How many log events the store holds. */
+export function storedEventCount(db: Store): number {
+  return db.prepare('SELECT count(*) FROM event_rows').pluck().get() as number;
+}
+
+export interface DatasetOptions {
+  /**
+   * Given the flows, the windows whose log events the analyses will look at (logWindowsFor):
+   * only those are read, and `logCount` says how many the store holds. Absent: every event.
+   */
+  logWindows?: (flows: FlowRecord[]) => TimeWindow[];
+}
+
 /** What the analyses read, from the store instead of the files: the shape every analysis reads. */
-export function datasetFromStore(db: Store): Dataset {
-  return { flows: allFlows(db), logs: allEvents(db), inputs: inputSummaries(db), ignored: [] };
+export function datasetFromStore(db: Store, options: DatasetOptions = {}): Dataset {
+  const flows = allFlows(db);
+  const inputs = inputSummaries(db);
+  if (!options.logWindows) return { flows, logs: allEvents(db), inputs, ignored: [] };
+  return { flows, logs: eventsInWindows(db, options.logWindows(flows)), logCount: storedEventCount(db), inputs, ignored: [] };
 }
 
 /**
@@ -92,8 +146,12 @@ export function datasetFromStore(db: Store): Dataset {
  */
 export function saveExplainedSpikes(db: Store, spikes: ExplainedSpike[], rulesVersion: string, options: { binWidth?: Micros } = {}): number {
   const inputIds = new Map((db.prepare('SELECT path, id FROM inputs').all() as { path: string; id: number }[]).map((r) => [r.path, r.id]));
-  const flowRow = db.prepare('SELECT id FROM flow_rows WHERE input_id = ? AND line = ?').pluck();
-  const eventRow = db.prepare('SELECT id FROM event_rows WHERE input_id = ? AND line = ?').pluck();
+  // Found by time first (indexed), then input and line; of two records on one line (postfix's
+  // line event and its delivery), the one with the same message.
+  const flowRow = db.prepare('SELECT id FROM flow_rows WHERE start_us = ? AND input_id = ? AND line = ? ORDER BY flow_id = ? DESC LIMIT 1').pluck();
+  const eventRow = db
+    .prepare('SELECT id FROM event_rows WHERE ts_us = ? AND input_id = ? AND line = ? ORDER BY coalesce(message, substr(raw, msg_at + 1)) = ? DESC LIMIT 1')
+    .pluck();
   const run = db.prepare('INSERT INTO analysis_runs (rules_version, bin_width_us) VALUES (?, ?)');
   const spike = db.prepare(
     `INSERT INTO spike_rows (run_id, number, start_us, end_us, peak_us, bytes, baseline_bytes, excess_bytes, score, hosts, unexplained_bytes, unexplained)
@@ -104,9 +162,9 @@ export function saveExplainedSpikes(db: Store, spikes: ExplainedSpike[], rulesVe
   );
   const xFlow = db.prepare('INSERT INTO explanation_flows (explanation_row, flow_id, flow_row) VALUES (?, ?, ?)');
   const xLog = db.prepare('INSERT INTO explanation_logs (explanation_row, event_row, file, line) VALUES (?, ?, ?, ?)');
-  const rowOf = (stmt: typeof flowRow, file: string, line: number): number | null => {
+  const rowOf = (stmt: typeof flowRow, at: Micros, file: string, line: number, same: string): number | null => {
     const input = inputIds.get(file);
-    return input === undefined ? null : ((stmt.get(input, line) as number | undefined) ?? null);
+    return input === undefined ? null : ((stmt.get(at, input, line, same) as number | undefined) ?? null);
   };
   const flowRef = (f: FlowRecord) => ({ flowId: f.flowId, file: f.origin.file, line: f.origin.line });
   return db.transaction(() => {
@@ -119,8 +177,8 @@ export function saveExplainedSpikes(db: Store, spikes: ExplainedSpike[], rulesVe
       ).lastInsertRowid;
       x.explanations.forEach((e, rank) => {
         const id = explanation.run(spikeId, rank + 1, e.rule, e.title, e.confidence, e.summary, JSON.stringify(e.evidence), e.bytes).lastInsertRowid;
-        for (const f of e.flows) xFlow.run(id, f.flowId, rowOf(flowRow, f.origin.file, f.origin.line));
-        for (const l of e.logs) xLog.run(id, rowOf(eventRow, l.origin.file, l.origin.line), l.origin.file, l.origin.line);
+        for (const f of e.flows) xFlow.run(id, f.flowId, rowOf(flowRow, f.start, f.origin.file, f.origin.line, f.flowId));
+        for (const l of e.logs) xLog.run(id, rowOf(eventRow, l.ts, l.origin.file, l.origin.line, l.message), l.origin.file, l.origin.line);
       });
     }
     return runId;

@@ -27,12 +27,20 @@ interface RawLine {
 const CHUNK = 1 << 20;
 
 /** Lines of a file from a byte offset (plain) or from the top (gzip), with their byte lengths. */
-async function* rawLines(path: string, compressed: boolean, fromByte: number): AsyncGenerator<RawLine> {
-  const file = createReadStream(path, { start: compressed ? 0 : fromByte, highWaterMark: CHUNK });
-  const stream: AsyncIterable<Buffer> = compressed ? file.pipe(createGunzip()) : file;
+async function* rawLines(
+  path: string,
+  compressed: boolean,
+  fromByte: number,
+  onBytes?: (position: number) => void,
+  onError?: (message: string) => void,
+): AsyncGenerator<RawLine> {
+  const start = compressed ? 0 : fromByte;
+  const file = createReadStream(path, { start, highWaterMark: CHUNK });
+  const stream: AsyncIterable<Buffer> = compressed ? untilGzipError(file.pipe(createGunzip()), onError) : file;
   let rest: Buffer | undefined;
   try {
     for await (const chunk of stream) {
+      onBytes?.(start + file.bytesRead);
       const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
       let pos = 0;
       for (let nl = buf.indexOf(10, pos); nl >= 0; nl = buf.indexOf(10, pos)) {
@@ -53,6 +61,17 @@ async function* rawLines(path: string, compressed: boolean, fromByte: number): A
   }
 }
 
+/** A gzip stream that ends early (a log copied while rotated) ends the lines, reported, instead of the run. */
+async function* untilGzipError(stream: AsyncIterable<Buffer>, onError?: (message: string) => void): AsyncIterable<Buffer> {
+  try {
+    yield* stream;
+  } catch (error) {
+    if (!onError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    onError(`reading stopped: ${code === 'Z_BUF_ERROR' ? 'the gzip data ends early (unexpected end of file); its cut last line is read as it is' : (error as Error).message}`);
+  }
+}
+
 export class ResumableInput implements InputFile {
   /** Whole lines read through `lines()` so far, counted in the file's numbering. */
   consumedBytes: number;
@@ -63,6 +82,7 @@ export class ResumableInput implements InputFile {
   replayed = 0;
   usedStream = false;
   usedLines = false;
+  private readonly problems: string[] = [];
 
   constructor(
     readonly path: string,
@@ -70,6 +90,8 @@ export class ResumableInput implements InputFile {
     readonly mtime: Date,
     private readonly compressed: boolean,
     private readonly from: ResumePoint,
+    /** Told the byte position in the file (on disk) as it is read, for a progress bar. */
+    private readonly onBytes?: (position: number) => void,
   ) {
     this.consumedBytes = from.bytes;
     this.consumedLines = from.lines;
@@ -95,7 +117,7 @@ export class ResumableInput implements InputFile {
       }
     }
     let skip = this.compressed ? lines : 0;
-    for await (const l of rawLines(this.path, this.compressed, bytes)) {
+    for await (const l of rawLines(this.path, this.compressed, bytes, this.onBytes, (message) => this.problems.push(message))) {
       if (skip > 0) {
         skip--;
         continue;
@@ -109,12 +131,20 @@ export class ResumableInput implements InputFile {
     }
   }
 
+  /** What reading ran into (a cut gzip stream), as notes; the syslog family reports them. */
+  readProblems(): string[] {
+    return this.problems;
+  }
+
   async *stream(): AsyncIterable<Buffer> {
     this.usedStream = true;
     const file = createReadStream(this.path, { highWaterMark: CHUNK });
     const stream: AsyncIterable<Buffer> = this.compressed ? file.pipe(createGunzip()) : file;
     try {
-      for await (const chunk of stream) yield chunk;
+      for await (const chunk of stream) {
+        this.onBytes?.(file.bytesRead);
+        yield chunk;
+      }
     } finally {
       file.destroy();
     }

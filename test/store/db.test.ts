@@ -8,7 +8,7 @@ import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import { ingestCommand } from '../../src/commands/ingest.js';
 import { queryCommand } from '../../src/commands/query.js';
 import { isFlowlinkError } from '../../src/errors.js';
-import { fixture } from '../helpers.js';
+import { fixture, ROOT } from '../helpers.js';
 import { tempDir } from './store-helpers.js';
 
 const LOG = fixture('logs', 'pure-ftpd-backup.log');
@@ -124,4 +124,36 @@ test('a store another process is writing is reported as locked', async (t) => {
 test('query on a missing store says so', (t) => {
   const file = path.join(tempDir(t), 'missing.db');
   assertStoreError(() => queryCommand(file, 'SELECT 1'), /no such store/);
+});
+
+test('through the CLI: a damaged, a foreign and a write-protected store exit 2 with one message, no stack trace', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const dir = tempDir(t);
+  const cli = path.join(ROOT, 'dist', 'src', 'cli.js');
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  const damaged = path.join(dir, 'damaged.db');
+  await ingestCommand(damaged, [LOG], OPTS);
+  const bytes = readFileSync(damaged);
+  bytes.fill(0xa5, 4096);
+  writeFileSync(damaged, bytes);
+  const notes = path.join(dir, 'notes.db');
+  writeFileSync(notes, 'not a database\n'.repeat(10));
+  const protectedDb = path.join(dir, 'protected.db');
+  await ingestCommand(protectedDb, [LOG], OPTS);
+  chmodSync(protectedDb, 0o444);
+  const cases: [string[], RegExp][] = [
+    [['query', '--db', damaged, 'SELECT count(*) FROM events'], /is damaged|not a flowlink store/],
+    [['explain', '--db', damaged], /is damaged|not a flowlink store/],
+    [['ingest', '--db', notes, LOG], /not a flowlink store \(not an SQLite database\)/],
+    [['ingest', '--db', protectedDb, LOG], /read-only/],
+  ];
+  for (const [args, pattern] of cases) {
+    const before = readFileSync(args[2]);
+    const r = run(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: exit ${r.status}, ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr.split('\n')[0], pattern);
+    assert.match(r.stderr, /^flowlink: [^\n]+\n(  hint: [^\n]+\n)?$/);
+    assert.deepEqual(readFileSync(args[2]), before, `${args[2]} unchanged`);
+  }
 });

@@ -8,7 +8,8 @@ import { ingestInputs, type IngestOptions } from '../../src/store/ingest.js';
 import { allEvents, allFlows } from '../../src/store/queries.js';
 import { runQuery } from '../../src/commands/query.js';
 import { fixture } from '../helpers.js';
-import { syslogLines, tempDir } from './store-helpers.js';
+import { postfixLines, syslogLines, tempDir } from './store-helpers.js';
+import { RECORD_INDICES } from '../../src/store/schema.js';
 
 const OPTS: IngestOptions = { zone: 'UTC', year: 2008 };
 
@@ -176,4 +177,41 @@ test('ingesting every file of a sample twice stores each record once', async (t)
   await ingestInputs(db, files, OPTS);
   assert.deepEqual(contents(db), once);
   assert.deepEqual(contents(db), await cleanIngest(files));
+});
+
+test('a postfix log keeps every record, the delivery events on their first line included', async (t) => {
+  const dir = tempDir(t);
+  const log = path.join(dir, 'maillog');
+  writeFileSync(log, postfixLines(0, 300));
+  const db = openStore(path.join(dir, 'case.db'));
+  t.after(() => closeStore(db));
+  const first = await ingestInputs(db, [log], OPTS);
+  assert.deepEqual(first.files.map((f) => [f.format, f.stored]), [['postfix', 300 * 8]]);
+  assert.deepEqual(runQuery(db, "SELECT count(*), count(DISTINCT line) FROM events WHERE action = 'delivery'").rows, [[300, 300]]);
+  // Each delivery shares its line with that line's own event.
+  assert.equal(count(db, "SELECT count(*) FROM events d JOIN events e ON e.line = d.line AND e.id <> d.id WHERE d.action = 'delivery'"), 300);
+  appendFileSync(log, postfixLines(300, 100));
+  const grown = await ingestInputs(db, [log], OPTS);
+  assert.deepEqual(grown.files.map((f) => [f.outcome, f.stored]), [['grown', 100 * 8]]);
+  assert.deepEqual(contents(db), await cleanIngest([log]));
+  // The message is stored once, as the end of the raw line, and the view gives it back whole.
+  assert.deepEqual(runQuery(db, "SELECT count(*) FROM event_rows WHERE message IS NULL").rows, [[400 * 7]]);
+  assert.deepEqual(runQuery(db, "SELECT message FROM events WHERE line = 7").rows, [['2BD192839B: removed']]);
+});
+
+test('a big first ingest builds the indices after its rows, and the store has them all', async (t) => {
+  const dir = tempDir(t);
+  const log = path.join(dir, 'messages');
+  writeFileSync(log, syslogLines(0, 2000));
+  const indexNames = (db: Store) => runQuery(db, "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE '%rows_by%' ORDER BY name").rows.flat();
+  const during = openStore(path.join(dir, 'during.db'));
+  t.after(() => closeStore(during));
+  await ingestInputs(during, [log], { ...OPTS, indices: 'during' });
+  const after = openStore(path.join(dir, 'after.db'));
+  t.after(() => closeStore(after));
+  await ingestInputs(after, [log], { ...OPTS, indices: 'after' });
+  assert.equal(indexNames(after).length, RECORD_INDICES.length);
+  assert.deepEqual(indexNames(after), indexNames(during));
+  assert.deepEqual(contents(after), contents(during));
+  assert.deepEqual(runQuery(after, 'PRAGMA integrity_check').rows, [['ok']]);
 });
