@@ -14,7 +14,9 @@
 //   type a/b          -> transfer_type ascii/binary;  access a -> anonymous=1, g -> guest=1
 //   status c/i        -> partial=1 for i (incomplete); absent in old wu-ftpd logs
 // The filename runs up to the nine trailing fields, so names with spaces (proftpd writes
-// them as they are) are kept whole.
+// them as they are) are kept whole. vsftpd writes `_` for each space instead, so its xferlog
+// name can differ from its vsftpd.log name, and its transfer-seconds is end second minus
+// start second, at least 1 (a 5 ms transfer reads 1; seen in flowlink's e2e suite).
 import type { FieldValue, LogEvent } from '../src/event.js';
 import { parseCtime } from '../src/time.js';
 import type { Parser } from './parser.js';

@@ -158,3 +158,21 @@ describe('postfix: pieces', () => {
     }
   });
 });
+
+describe('postfix as Debian postfix 3.7.11 writes it (e2e suite: smtpd, no reverse DNS, discard)', () => {
+  it('joins the message into one delivery with the client address from unknown[ip]', async () => {
+    const items = await read('e2e-postfix-smtpd-discard.log', { zone: 'UTC', year: 2026 });
+    assert.deepEqual(issues(items), []);
+    const [d, ...more] = deliveries(items);
+    assert.equal(more.length, 0);
+    assert.deepEqual(
+      [d.fields.queue_id, d.fields.client, d.fields.client_host, d.fields.from, d.fields.to, d.fields.size, d.fields.relay, d.fields.status],
+      // `unknown` is postfix's word for no reverse DNS name, not a host name.
+      ['92C3721043C', '127.0.0.23', undefined, 'scanner-1@branch.e2e.test', 'archive@e2e.flowlink.test', 256718, 'none', 'sent'],
+    );
+    assert.equal(d.fields.relay_ip, undefined);
+    assert.equal(iso(d.ts), '2026-12-02T01:09:22.000Z');
+    // The next connection of the same smtpd process carried no message: its lines stay events.
+    assert.deepEqual(logs(items).filter((e) => e.action === 'connect').length, 2);
+  });
+});

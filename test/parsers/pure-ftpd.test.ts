@@ -211,3 +211,21 @@ describe('pure-ftpd: detection and samples', () => {
     await fs.rm(dir, { recursive: true });
   });
 });
+
+describe('pure-ftpd through rsyslog, as Debian pure-ftpd 1.0.50 writes it (e2e suite)', () => {
+  const Y2026: TimeContext = { zone: 'UTC', year: 2026 };
+  it('the traditional and the RFC 3339 file give the same events; only RFC 3339 keeps sub-seconds', async () => {
+    const traditional = logs(await read('e2e-pure-ftpd-download.log', Y2026));
+    const rfc3339 = logs(await read('e2e-pure-ftpd-download.rfc3339.log', Y2026));
+    const shape = (e: LogEvent) => [e.action, e.fields.user, e.fields.client, Math.floor(e.ts / 1_000_000)];
+    assert.deepEqual(traditional.map(shape), rfc3339.map(shape));
+    assert.deepEqual(traditional.map((e) => e.action), ['connect', 'login', 'connect', 'login', 'logout', 'download', 'logout']);
+    const down = rfc3339[5];
+    assert.equal(iso(down.ts), '2026-12-02T01:08:33.804Z');
+    // pure-ftpd joins its root and the file with `//`; the path is kept as logged.
+    assert.deepEqual([down.fields.user, down.fields.client, down.fields.file, down.fields.bytes, down.fields.rate],
+      ['backup', '127.0.0.20', '/tmp/fle2e2/daemons/pure-root//release-1.iso', 20972297, 3052.02 * 1024]);
+    assert.ok(Math.abs(Number(down.fields.duration) - 20972297 / (3052.02 * 1024)) < 1e-9);
+    assert.equal(traditional[5].ts, Date.UTC(2026, 11, 2, 1, 8, 33) * 1000);
+  });
+});

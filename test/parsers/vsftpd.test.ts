@@ -124,3 +124,22 @@ describe('vsftpd: pieces and detection', () => {
     assert.equal(vsftpdParser.timeCompleteness(['Oct 11 01:06:47 ftp1 vsftpd: (pam_unix) authentication failure; rhost=192.0.2.1']), 'no-year');
   });
 });
+
+describe('vsftpd through rsyslog, as Debian vsftpd 3.0.3 writes it (e2e suite, syslog_enable=YES)', () => {
+  it('reads the session with RFC 3339 stamps, a file name with a space, and the PAM failure of the auth facility', async () => {
+    const items = await read('e2e-vsftpd-syslog.rfc3339.log');
+    assert.deepEqual(issues(items), []);
+    const events = logs(items);
+    assert.deepEqual(events.map((e) => e.action), ['login', 'upload', 'download', 'login-failed', 'login-failed']);
+    assert.ok(events.every((e) => e.service === 'ftp'));
+    const up = events[1];
+    // rsyslog's RSYSLOG_FileFormat keeps the microseconds syslog(3) gave it.
+    assert.equal(up.ts % 1_000_000, 383437);
+    assert.equal(iso(up.ts), '2026-12-02T01:14:16.383Z');
+    assert.deepEqual([up.pid, up.fields.user, up.fields.client, up.fields.file, up.fields.bytes], [10662, 'fle2ebackup', '127.0.0.20', '/tmp/e2e-try2/root/my file.bin', 2000000]);
+    assert.equal(up.fields.rate, 412399.7 * 1024);
+    // PAM writes its own line under vsftpd's tag: client from rhost=, user from user=.
+    assert.deepEqual([events[3].fields.client, events[3].fields.user], ['127.0.0.1', 'fle2ebackup']);
+    assert.equal(await detected('e2e-vsftpd-syslog.rfc3339.log'), 'vsftpd');
+  });
+});

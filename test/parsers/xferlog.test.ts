@@ -115,3 +115,24 @@ describe('time: DST gap and repeat (zone-less stamps, luxon decides)', () => {
     }
   });
 });
+
+describe('xferlog as Debian vsftpd 3.0.3 writes it (e2e suite, xferlog_std_format=YES)', () => {
+  it('keeps the name vsftpd logged (spaces become _) and its whole-second transfer time, at least 1', async () => {
+    const items = await read('e2e-vsftpd-xferlog.log');
+    assert.deepEqual(issues(items), []);
+    const events = logs(items);
+    assert.deepEqual(events.map((e) => e.action), ['upload', 'download', 'upload', 'upload', 'upload']);
+    // vsftpd.log says "/tmp/e2e-try2/root/my file.bin" for the same upload: xferlog's fields
+    // are space-separated, so vsftpd writes `_` for each space.
+    assert.equal(events[0].fields.file, '/tmp/e2e-try2/root/my_file.bin');
+    // A 5 ms transfer: vsftpd writes end second - start second, and 1 when that is 0.
+    assert.deepEqual([events[0].fields.duration, events[0].fields.rate], [1, 2000000]);
+    assert.deepEqual(events.slice(2).map((e) => [e.fields.duration, e.fields.bytes, e.fields.user]), [
+      [4, 15731641, 'fle2ebackup'],
+      [6, 20977522, 'fle2ebackup'],
+      [8, 26223403, 'fle2ebackup'],
+    ]);
+    // Day space-padded (`Dec  2`), local time = UTC on the e2e machine.
+    assert.equal(iso(events[4].ts), '2026-12-02T01:07:49.000Z');
+  });
+});
