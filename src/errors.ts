@@ -49,3 +49,21 @@ export class RuleSyntaxError extends FlowlinkError {
     return `${this.message}\n  ${this.sourceLine}\n  ${caret}`;
   }
 }
+
+/** A mistake in a `--filter` expression: the column and length of the offending word. */
+export class FilterSyntaxError extends FlowlinkError {
+  override name = 'FilterSyntaxError';
+  constructor(
+    readonly filter: string,
+    readonly column: number,
+    readonly length: number,
+    readonly reason: string,
+  ) {
+    super(`--filter, column ${column}: ${reason}`);
+  }
+
+  /** The message with the filter and carets under the offending word. */
+  get detailed(): string {
+    return `${this.message}\n  ${this.filter}\n  ${' '.repeat(Math.max(0, this.column - 1))}${'^'.repeat(Math.max(1, this.length))}`;
+  }
+}

@@ -158,11 +158,21 @@ export interface Recurrence {
   spikeIds: number[];
 }
 
+/** The per-bin series spikes are found in: bytes, packets, and flows started. */
+export type SeriesName = 'bytes' | 'pkts' | 'flows';
+
+/** One series over a spike's window: its sum, what the baseline expected, the highest robust z. */
+export interface SeriesFigure {
+  total: number;
+  baseline: number;
+  z: number;
+}
+
 export interface Spike {
   id: number;
   start: Micros;
   end: Micros;
-  /** Start of the bin with the most bytes. */
+  /** Start of the bin with the most bytes (packets or flows, when only that series found the spike). */
   peak: Micros;
   /** When the excess really starts: the first start among the flows that carry it. */
   onset: Micros;
@@ -188,6 +198,12 @@ export interface Spike {
   recurrence?: Recurrence;
   /** Flows active in the window with the bytes each put into it, largest first. */
   flows: { flow: FlowRecord; bytes: number }[];
+  /** The series whose hot bins found the spike (a scan is found in flows, a flood in pkts); absent for a picked window. */
+  triggers?: SeriesName[];
+  /** Bytes, packets and flows started over the window, each against its baseline. */
+  figures?: Record<SeriesName, SeriesFigure>;
+  /** Set when the spike was found in this host's own series, not the link total's: the figures are the host's. */
+  hostSeries?: string;
 }
 
 export interface Explanation {

@@ -117,7 +117,9 @@ test('explain --at explains a window the user picks where no spike was detected'
 test('explain prints a report for people that leads with the answer', () => {
   const r = run('explain', SAMPLE);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /Spike 2008-03-08 03:\d\d-03:\d\d on 10\.2\.3\.102, [\d.]+ GiB: 3 FTP uploads by xxx@xxx\.com from 192\.168\.134\.56 \(confidence 0\.\d+\); [\d.]+% unexplained/);
+  // The headline is wrapped at 80 columns: read it with its line breaks undone.
+  const flat = r.stdout.replace(/\s+/g, ' ');
+  assert.match(flat, /Spike 2008-03-08 03:\d\d-03:\d\d on 10\.2\.3\.102, [\d.]+ GiB: 3 FTP uploads by xxx@xxx\.com from 192\.168\.134\.56 \(confidence 0\.\d+\); [\d.]+% unexplained/);
   assert.match(r.stdout, /xxx\.com_2008\.03\.08_03-21-02\.001/);
   assert.match(r.stdout, /unexplained .*192\.168\.200\.77:4105 <\?> 10\.2\.3\.102:38327/s);
   assert.equal(r.stderr, '', 'nothing on stderr when all lines were read');
@@ -251,4 +253,58 @@ test('unreadable lines are counted per file on stderr, the run goes on', (t) => 
   const report = JSON.parse(r.stdout) as { inputs: { skipped: number; firstSkipped: { line: number } }[] };
   assert.equal(report.inputs[0].skipped, 1);
   assert.equal(report.inputs[0].firstSkipped.line, 6);
+});
+
+test('--help: what flowlink is, examples for every command, the exit codes; all within 80 columns', () => {
+  const top = run('--help');
+  assert.equal(top.code, 0);
+  assert.match(top.stdout.replace(/\s+/g, ' '), /a tcpdump capture or argus\/zeek\/nfdump flows, plus the syslog of the servers involved/);
+  assert.match(top.stdout, /Exit codes:\n {2}0 {3}at least one spike explained[\s\S]*\n {2}1 {3}nothing to report[\s\S]*\n {2}2 {3}user error[\s\S]*\n {2}70 {2}internal error/);
+  const commands = [...top.stdout.matchAll(/^ {2}([a-z]+) .*$/gm)].map((m) => m[1]).filter((c) => c !== 'help' && c !== 'flowlink');
+  for (const c of ['explain', 'spikes', 'timeline', 'ingest', 'query', 'formats']) assert.ok(commands.includes(c), `--help lists ${c}`);
+  for (const c of commands) {
+    const h = run(c, '--help');
+    assert.equal(h.code, 0, c);
+    assert.match(h.stdout, /Examples:\n {2}(# .*\n {2})?flowlink /, `${c} --help has examples`);
+    assert.match(h.stdout, /Exit codes: 0 /, `${c} --help says its exit codes`);
+    for (const l of h.stdout.split('\n')) assert.ok([...l].length <= 80, `${c} --help: ${[...l].length} columns: ${l}`);
+  }
+  for (const l of top.stdout.split('\n')) assert.ok([...l].length <= 80, `--help: ${l}`);
+  const v = run('--version');
+  assert.equal(v.code, 0);
+  assert.equal(v.stdout.trim(), JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+});
+
+test('a mistyped command or flag, on the program or a subcommand, suggests the closest one and exits 2', () => {
+  const cases: [string[], RegExp][] = [
+    [['spikes', SAMPLE, '--sensitivty', 'high'], /unknown option '--sensitivty'\n\(Did you mean --sensitivity\?\)/],
+    [['explain', SAMPLE, '--rule', 'x.rule'], /unknown option '--rule'\n\(Did you mean --rules\?\)/],
+    [['query', '--db', 'x.db', '--cvs', 'SELECT 1'], /unknown option '--cvs'\n\(Did you mean --csv\?\)/],
+    [['timelin'], /unknown command 'timelin'\n\(Did you mean timeline\?\)/],
+    [['--verison'], /unknown option '--verison'\n\(Did you mean --version\?\)/],
+  ];
+  for (const [args, message] of cases) {
+    const r = run(...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /run with --help/);
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('exit codes: 0 explained, 1 nothing to explain, 2 user error', (t) => {
+  assert.equal(run('explain', SAMPLE).code, 0);
+  assert.equal(run('spikes', SAMPLE).code, 0);
+  // A log without any flows: nothing to find spikes in.
+  const r = run('explain', path.join(SAMPLE, 'messages'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no flow records/);
+  // Flows but no log: spikes, none explained.
+  const dir = scratch(t);
+  copyFileSync(path.join(SAMPLE, 'argus.txt'), path.join(dir, 'argus.txt'));
+  const bare = run('explain', path.join(dir, 'argus.txt'));
+  assert.equal(bare.code, 1, bare.stderr);
+  assert.match(bare.stdout, /not explained by any rule/);
+  assert.equal(run('query').code, 2);
+  assert.equal(run('explain', SAMPLE, '--html', path.join(dir, 'no', 'such', 'folder', 'r.html')).code, 2);
 });

@@ -4,16 +4,20 @@ import { FlowlinkError } from '../errors.js';
 import type { Dataset, ReadOptions } from '../sources/options.js';
 import { closeStore, MEMORY, openStore, storeErrorFrom, type Store } from '../store/db.js';
 import { ingestInputs } from '../store/ingest.js';
-import { datasetFromStore } from '../store/queries.js';
+import { datasetFromStore, skippedLines, type DatasetOptions } from '../store/queries.js';
+import { parserNamed } from '../../parsers/index.js';
 import { checkZone, MICROS_PER_SECOND, parseDateOption, systemZone } from '../time.js';
 import { DEFAULT_SPIKE_OPTIONS, parseSensitivity, type SpikeOptions } from '../analyses/spikes.js';
 import { parseBinWidth } from '../analyses/bins.js';
 import type { ExplainedSpike } from '../event.js';
 import { DateTime } from 'luxon';
-import { builtinRuleFiles, loadRuleFiles } from '../rules/load.js';
+import { builtinRuleFiles, loadRuleFiles, ruleFilesFrom } from '../rules/load.js';
 import type { RuleSet } from '../rules/types.js';
+import type { ClockSkew } from '../analyses/clock-skew.js';
 import type { Report } from '../views/json.js';
 import { plural } from '../units.js';
+import { flowAssemblyFromFlags } from '../../parsers/pcap/assembly-options.js';
+import { progressFor } from '../views/progress.js';
 
 export interface CommonFlags {
   json?: boolean;
@@ -23,6 +27,13 @@ export interface CommonFlags {
   bin?: string;
   sensitivity?: string;
   db?: string;
+  /** `--format NAME` / `--format FILE=NAME`, repeatable. */
+  format?: string[];
+  verbose?: boolean;
+  /** Flow assembly from captures: `--idle-timeout`, `--status-interval`, `--max-flows`. */
+  idleTimeout?: string;
+  statusInterval?: string;
+  maxFlows?: string;
 }
 
 export interface ExplainFlags extends CommonFlags {
@@ -31,6 +42,7 @@ export interface ExplainFlags extends CommonFlags {
   at?: string;
   from?: string;
   to?: string;
+  html?: string;
 }
 
 /** `--tz Europe/Berlin` for every input, `--tz maillog=America/New_York` for one. */
@@ -43,6 +55,23 @@ export function zones(values: string[]): { zone?: string; zoneFor: Map<string, s
     else zone = checkZone(v);
   }
   return { zone, zoneFor };
+}
+
+/** `--format syslog` for every input, `--format messages=pure-ftpd` for one (like `zones`). */
+export function formats(values: string[] = []): { format?: string; formatFor: Map<string, string> } {
+  let format: string | undefined;
+  const formatFor = new Map<string, string>();
+  for (const v of values) {
+    const eq = v.lastIndexOf('=');
+    if (eq > 0) formatFor.set(v.slice(0, eq), parserNamed(v.slice(eq + 1)).name);
+    else format = parserNamed(v).name;
+  }
+  return { format, formatFor };
+}
+
+/** `--verbose`: every skipped line, file:line: reason, on stderr (the count per file follows). */
+export function reportSkippedLines(store: Store): void {
+  for (const s of skippedLines(store)) process.stderr.write(`flowlink: ${s.file}:${s.line}: skipped: ${s.reason}\n`);
 }
 
 export function parseYear(text: string | undefined): number | undefined {
@@ -107,22 +136,28 @@ export interface Loaded {
  * run, the case file with `--db` (inputs then only add what is new). Undefined, after saying
  * why, when there are no flows; the caller closes the store.
  */
-export async function loadFor(inputs: string[], flags: CommonFlags): Promise<Loaded | undefined> {
+export async function loadFor(inputs: string[], flags: CommonFlags, load: DatasetOptions = {}): Promise<Loaded | undefined> {
   const { zone, zoneFor } = zones(flags.tz);
   if (inputs.length === 0 && !flags.db) throw new FlowlinkError('no inputs given', 'name capture, flow and log files or folders, or a case file with --db');
+  // A bar on stderr only for a person at a terminal (src/views/progress.ts); nothing otherwise.
+  const progress = progressFor(process.stderr);
   const options: ReadOptions = {
     zone: zone ?? systemZone(),
     zoneFor,
     year: parseYear(flags.year),
     date: flags.date ? parseDateOption(flags.date) : undefined,
-    onInput: process.stderr.isTTY && !process.env.CI ? (file, format) => process.stderr.write(`reading ${file} (${format})\n`) : undefined,
+    ...formats(flags.format),
+    ...flowAssemblyFromFlags(flags),
+    onInput: progress?.input,
+    onProgress: progress?.update,
   };
   const path = flags.db ?? MEMORY;
   const store = openStore(path);
   try {
-    const ingested = inputs.length > 0 ? await ingestInputs(store, inputs, options) : undefined;
-    const data = datasetFromStore(store);
+    const ingested = inputs.length > 0 ? await ingestInputs(store, inputs, options).finally(() => progress?.stop()) : undefined;
+    const data = datasetFromStore(store, load);
     if (ingested) data.ignored = ingested.ignored;
+    if (flags.verbose) reportSkippedLines(store);
     if (data.flows.length === 0) {
       const why = data.ignored.length ? ` (${data.ignored.map((i) => `${i.file}: ${i.reason}`).join('; ')})` : '';
       process.stderr.write(`flowlink: no flow records in ${inputs.length ? inputs.join(', ') : path}${why}: nothing to find spikes in (give a capture or flow file)\n`);
@@ -137,16 +172,17 @@ export async function loadFor(inputs: string[], flags: CommonFlags): Promise<Loa
   }
 }
 
-export function reportOf(data: Dataset, zone: string, binWidth: number, spikes: ExplainedSpike[]): Report {
-  return { spikes, inputs: data.inputs, ignored: data.ignored, binWidth, flows: data.flows.length, logs: data.logs.length, zone };
+export function reportOf(data: Dataset, zone: string, binWidth: number, spikes: ExplainedSpike[], clockSkew: ClockSkew[] = []): Report {
+  return { spikes, inputs: data.inputs, ignored: data.ignored, binWidth, flows: data.flows.length, logs: data.logCount ?? data.logs.length, zone, clockSkew };
 }
 
 /** The built-in rule files (every `*.rule` in the package's rules/), then the user's, in order. */
 export async function loadRules(extra: string[], builtin: boolean): Promise<RuleSet> {
   const files: string[] = [];
   if (builtin) files.push(...builtinRuleFiles());
-  files.push(...extra);
-  if (files.length === 0) throw new FlowlinkError('no rules to explain with', 'drop --no-builtin-rules or give --rules FILE');
+  // A folder is its *.rule files in name order; a built-in named again loads once.
+  files.push(...ruleFilesFrom(extra, files));
+  if (files.length === 0) throw new FlowlinkError('no rules to explain with', 'drop --only-rules or give --rules FILE|DIR');
   return loadRuleFiles(files);
 }
 
@@ -164,12 +200,18 @@ export function withCommonOptions(c: Command): Command {
     .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
     .addOption(new Option('--bin <width>', 'time bin width, e.g. 30s, 1m, 5m (default: from the span)'))
     .option('--sensitivity <level>', 'spike threshold: low, normal, high, or a robust z-score (default normal = 6)')
-    .option('--db <file>', 'case file (SQLite): read what is stored there, adding only what is new in the inputs');
+    .option('--db <file>', 'case file (SQLite): read what is stored there, adding only what is new in the inputs')
+    .option('--format <name>', 'read every input as this format instead of detecting it; FILE=NAME for one input; repeatable (see `flowlink formats`)', collect, [])
+    .option('--verbose', 'list every line no parser understood (file:line: reason) on stderr')
+    .option('--idle-timeout <dur>', 'captures: a flow silent this long is finished, e.g. 60s, 2m (default 120s)')
+    .option('--status-interval <dur>', 'captures: a status record per flow this often, like argus -S (default 5s)')
+    .option('--max-flows <n>', 'captures: most flows held at once; past it the oldest are finished early, with a note (default 1000000)');
 }
 
 /** The flags that choose the rules (explain, timeline). */
 export function withRuleOptions(c: Command): Command {
   return c
-    .option('--rules <file>', 'extra rule file (repeatable)', collect, [])
-    .option('--no-builtin-rules', 'use only the rules given with --rules');
+    .option('--rules <file|dir>', 'rule file, or folder of *.rule files, added to the built-in rules (repeatable)', collect, [])
+    .addOption(new Option('--only-rules', 'use only the rules given with --rules, not the built-in ones').implies({ builtinRules: false }))
+    .option('--no-builtin-rules', 'the same as --only-rules');
 }

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { closeStore, openStore, storeErrorFrom } from '../store/db.js';
 import { ingestInputs, type IngestOptions, type IngestReport } from '../store/ingest.js';
 import { plural } from '../units.js';
-import { type CommonFlags, collect, parseYear, zones } from './common.js';
+import { type CommonFlags, collect, formats, parseYear, zones } from './common.js';
 import { parseDateOption, systemZone } from '../time.js';
+import { progressFor } from '../views/progress.js';
 
 export type { IngestOptions, IngestReport } from '../store/ingest.js';
 
@@ -49,12 +50,16 @@ export function formatIngestReport(report: IngestReport): string {
 
 async function ingest(inputs: string[], flags: CommonFlags & { db: string }): Promise<number> {
   const { zone, zoneFor } = zones(flags.tz);
+  const progress = progressFor(process.stderr);
   const report = await ingestCommand(flags.db, inputs, {
     zone: zone ?? systemZone(),
     zoneFor,
     year: parseYear(flags.year),
     date: flags.date ? parseDateOption(flags.date) : undefined,
-  });
+    ...formats(flags.format),
+    onInput: progress?.input,
+    onProgress: progress?.update,
+  }).finally(() => progress?.stop());
   process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatIngestReport(report));
   return 0;
 }
@@ -69,7 +74,14 @@ export function registerIngest(program: Command): void {
     .option('--tz <zone>', 'zone of stamps without one (IANA name); FILE=ZONE for one input; repeatable', collect, [])
     .option('--year <yyyy>', 'year of syslog stamps that have none')
     .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
-    .addHelpText('after', '\nExamples:\n  flowlink ingest --db case.db capture.pcap /var/log/messages\n  flowlink explain --db case.db\n')
+    .option('--format <name>', 'read every input as this format instead of detecting it; FILE=NAME for one input; repeatable', collect, [])
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  flowlink ingest --db case.db capture.pcap /var/log/messages   read them once\n' +
+        '  flowlink ingest --db case.db /var/log/messages   later: only the new lines\n' +
+        '  flowlink explain --db case.db                    explain from the case file\n',
+    )
     .action(async (inputs: string[], flags: CommonFlags & { db: string }) => {
       process.exitCode = await ingest(inputs, flags);
     });

@@ -105,7 +105,16 @@ export function registerQuery(program: Command): void {
     .requiredOption('--db <file>', 'the case file')
     .option('--csv', 'print CSV')
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  flowlink query --db case.db "SELECT src, dst, sum(bytes) FROM flows GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10"\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  # the top talkers, like racluster -m saddr daddr | rasort -m bytes\n' +
+        '  flowlink query --db case.db \\\n' +
+        '    "SELECT src, dst, sum(bytes) FROM flows GROUP BY 1, 2 ORDER BY 3 DESC"\n' +
+        '  # which rules explained each spike, as CSV\n' +
+        '  flowlink query --db case.db --csv \\\n' +
+        '    "SELECT spike, rule, count(*) FROM explanations GROUP BY 1, 2"\n',
+    )
     .action((sql: string, flags: { db: string; csv?: boolean; json?: boolean }) => {
       process.stdout.write(queryCommand(flags.db, sql, flags.json ? 'json' : flags.csv ? 'csv' : 'table'));
     });

@@ -28,7 +28,15 @@ export function registerSpikes(program: Command): void {
       .description('list the spikes with the hosts, pairs and ports that make them up, and their recurrence')
       .argument('[inputs...]', 'capture and flow files, or folders of them (optional with --db)'),
   )
-    .addHelpText('after', '\nExamples:\n  flowlink spikes samples/backup-spike\n  flowlink spikes capture.pcap --bin 1m --sensitivity high --json\n')
+    .addHelpText(
+      'after',
+      '\nOnly the traffic is needed: a tcpdump -w capture, argus ra output, a zeek\n' +
+        'conn.log or nfdump csv.\n' +
+        '\nExamples:\n' +
+        '  flowlink spikes samples/backup-spike        the spikes and who made them up\n' +
+        '  flowlink spikes capture.pcap --bin 1m --sensitivity high    smaller spikes too\n' +
+        '  flowlink spikes argus.txt --date 2008-03-08 --json    argus stamps need a date\n',
+    )
     .action(async (inputs: string[], flags: CommonFlags) => {
       process.exitCode = await spikesCommand(inputs, flags);
     });

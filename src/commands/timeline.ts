@@ -42,7 +42,7 @@ export function registerTimeline(program: Command): void {
         .argument('[inputs...]', 'capture, flow and log files, or folders of them (optional with --db)'),
     ),
   )
-    .addHelpText('after', '\nKeys: left/right (h/l) move, +/- zoom, n/N next/previous spike, Enter details, Esc close, Tab focus, s sort, / filter, ? keys, q quit.\n\nExamples:\n  flowlink timeline samples/backup-spike\n  flowlink timeline --db case.db --tz Europe/Berlin\n')
+    .addHelpText('after', '\nKeys: left/right (h/l) move, +/- zoom, n/N next/previous spike, Enter details,\nEsc close, Tab focus, s sort, / filter, ? keys, q quit.\nIt needs a terminal of 60x16 or more; in a pipe, use `flowlink explain`.\n\nExamples:\n  flowlink timeline samples/backup-spike\n  flowlink timeline capture.pcap /var/log/messages\n  flowlink timeline --db case.db --tz Europe/Berlin\n')
     .action(async (inputs: string[], flags: ExplainFlags) => {
       process.exitCode = await timeline(inputs, flags);
     });

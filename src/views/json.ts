@@ -4,6 +4,8 @@ import type { ExplainedSpike, FlowRecord, InputSummary, LogEvent } from '../even
 import { formatIso, MICROS_PER_SECOND } from '../time.js';
 import { protoName } from '../../parsers/port-names.js';
 import { describeSpike } from './headline.js';
+import { figuresJson } from './spike-figures.js';
+import type { ClockSkew } from '../analyses/clock-skew.js';
 
 export const JSON_VERSION = 1;
 const LISTED_UNEXPLAINED = 10;
@@ -17,6 +19,8 @@ export interface Report {
   flows: number;
   logs: number;
   zone: string;
+  /** Log sources' clock offsets to the sensor (explain only; absent reads as none). */
+  clockSkew?: ClockSkew[];
 }
 
 const round4 = (x: number) => Number(x.toFixed(4));
@@ -65,6 +69,12 @@ export function reportJson(r: Report) {
       notes: i.notes,
     })),
     ignored: r.ignored,
+    clockSkew: (r.clockSkew ?? []).map((s) => ({
+      source: s.source,
+      offsetSeconds: Number((s.offset / MICROS_PER_SECOND).toFixed(3)),
+      spreadSeconds: Number((s.spread / MICROS_PER_SECOND).toFixed(3)),
+      matches: s.matches,
+    })),
     spikes: r.spikes.map((x) => ({
       id: x.spike.id,
       start: formatIso(x.spike.start),
@@ -75,6 +85,7 @@ export function reportJson(r: Report) {
       excessBytes: Math.round(x.spike.excessBytes),
       score: Number(x.spike.score.toFixed(2)),
       detected: x.spike.detected,
+      ...figuresJson(x.spike),
       onset: formatIso(x.spike.onset),
       pkts: Math.round(x.spike.pkts),
       seasonalBaselineBytes: x.spike.seasonalBaselineBytes === undefined ? null : Math.round(x.spike.seasonalBaselineBytes),
@@ -95,6 +106,7 @@ export function reportJson(r: Report) {
         flows: e.flows.map(flowJson),
         logs: e.logs.map(logJson),
       })),
+      explainedBytes: Math.round(x.spike.bytes - x.unexplainedBytes),
       unexplainedBytes: Math.round(x.unexplainedBytes),
       unexplainedFlows: x.unexplained.slice(0, LISTED_UNEXPLAINED).map((u) => ({ ...flowJson(u.flow), bytesInSpike: Math.round(u.bytes) })),
     })),
