@@ -7,88 +7,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from './lib/seeded-random.mjs';
+import { ARGUS_HEADER, argusFlows, argusRow, pad2 } from './lib/argus-ra-text.mjs';
+import { syslogStamp } from './lib/syslog-stamp.mjs';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), 'backup-spike');
 
-let seed = 20080308;
-function random() {
-  // mulberry32: small, seeded, good enough for background traffic.
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const between = (lo, hi) => lo + (hi - lo) * random();
-const int = (lo, hi) => Math.floor(between(lo, hi + 1));
-const pick = (list) => list[Math.floor(random() * list.length)];
-/** Log-normal sizes: most web objects small, a few large. */
-const lognormal = (median, spread) => median * Math.exp(spread * Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random()));
-
+const rng = seededRandom(20080308);
+const { random, between, int, pick, lognormal } = rng;
 const T0 = Date.UTC(2008, 2, 6, 22, 0, 0) * 1000; // µs; the sensor's clock is UTC
 const T1 = Date.UTC(2008, 2, 8, 10, 0, 0) * 1000;
 const S = 1_000_000;
 const at = (d, h, m, s, us = 0) => (Date.UTC(2008, 2, d, h, m, s) * 1000) + us;
 
-const pad2 = (n) => String(n).padStart(2, '0');
-function stamp(us) {
-  const d = new Date(Math.floor(us / 1000));
-  const micro = String(Math.round(us % S)).padStart(6, '0');
-  return `${d.getUTCFullYear()}/${pad2(d.getUTCMonth() + 1)}/${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${micro}`;
-}
-
-// Column layout of `ra -L0 -s stime ltime flgs proto saddr sport dir daddr dport pkts bytes state`
-// with RA_TIME_FORMAT="%Y/%m/%d %T.%f": values right-aligned to the label's end, Flgs left-aligned,
-// `addr.port` with the port left-aligned after the address column.
-const COLUMNS = [
-  ['StartTime', 28], ['LastTime', 27], ['Flgs', 10], ['Proto', 7], ['SrcAddr', 19], ['Sport', 7],
-  ['Dir', 6], ['DstAddr', 19], ['Dport', 7], ['TotPkts', 9], ['TotBytes', 11], ['State', 6],
-];
-const HEADER = COLUMNS.map(([label, width]) => label.padStart(width)).join('') + ' ';
-function row(f) {
-  const w = Object.fromEntries(COLUMNS);
-  return (
-    stamp(f.start).padStart(w.StartTime) +
-    stamp(f.end).padStart(w.LastTime) +
-    ('  ' + (f.flags ?? 'e')).padEnd(w.Flgs) +
-    String(f.proto).padStart(w.Proto) +
-    f.src.padStart(w.SrcAddr) + ('.' + f.sport).padEnd(w.Sport) +
-    f.dir.padStart(w.Dir - 1) + ' ' +
-    f.dst.padStart(w.DstAddr) + ('.' + f.dport).padEnd(w.Dport) +
-    String(f.pkts).padStart(w.TotPkts) +
-    String(f.bytes).padStart(w.TotBytes) +
-    f.state.padStart(w.State)
-  );
-}
-
 const records = [];
-/** A flow as argus reports it: one record per 5 s status interval while active, the last with the final state. */
-function flow({ start, end, proto = 6, src, sport, dst, dport, pkts, bytes, dir = '->', state, flags = 'e', interval = 5 * S }) {
-  const final = state ?? (proto === 6 ? 'FIN' : 'CON');
-  const duration = end - start;
-  // argus reports an interval only when packets were seen in it.
-  const n = Math.max(1, Math.min(pkts, Math.ceil(duration / interval)));
-  let restPkts = pkts;
-  let restBytes = bytes;
-  for (let i = 0; i < n; i++) {
-    const s = start + i * interval;
-    const e = i === n - 1 ? end : s + interval - int(1000, 400000);
-    const p = i === n - 1 ? restPkts : Math.min(restPkts - (n - 1 - i), Math.max(1, Math.round((pkts / n) * between(0.9, 1.1))));
-    const b = i === n - 1 ? restBytes : Math.min(restBytes - (n - 1 - i) * 60, Math.round((bytes / pkts) * p));
-    restPkts -= p;
-    restBytes -= b;
-    const st = i === n - 1 ? final : proto === 17 ? (i === 0 ? 'INT' : 'CON') : 'CON';
-    records.push({ start: s, end: Math.max(s, e), proto, src, sport, dst, dport, pkts: p, bytes: b, dir, state: st, flags });
-  }
-}
-
+const flow = argusFlows(rng, records);
 const logs = [];
 const HOST = 'server';
-const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-function syslogStamp(us) {
-  const d = new Date(Math.floor(us / 1000));
-  return `${MON[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
-}
 function log(us, program, message) {
   logs.push({ us, text: `${syslogStamp(us)} ${HOST} ${program}: ${message}` });
 }
@@ -209,6 +144,6 @@ backupNight(8, [
 records.sort((a, b) => a.end - b.end || a.start - b.start);
 logs.sort((a, b) => a.us - b.us);
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'argus.txt'), [HEADER, ...records.map(row)].join('\n') + '\n');
+writeFileSync(join(out, 'argus.txt'), [ARGUS_HEADER, ...records.map(argusRow)].join('\n') + '\n');
 writeFileSync(join(out, 'messages'), logs.map((l) => l.text).join('\n') + '\n');
 console.log(`wrote ${records.length} flow records and ${logs.length} log lines to ${out}`);

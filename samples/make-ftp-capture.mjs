@@ -13,6 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { seededRandom } from './lib/seeded-random.mjs';
 
 const S = 1_000_000;
 const at = (h, m, s, us = 0) => Date.UTC(2024, 4, 14, h, m, s) * 1000 + us; // µs, sensor and server clocks UTC
@@ -40,18 +41,8 @@ export const scenario = {
   transferSeconds: 212.6,
 };
 
-let seed = 20240514;
-function random() {
-  // mulberry32, as samples/make-backup-spike.mjs
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const between = (lo, hi) => lo + (hi - lo) * random();
-const int = (lo, hi) => Math.floor(between(lo, hi + 1));
-const pick = (list) => list[Math.floor(random() * list.length)];
+// Drawn afresh from the seed by build(), so every build is the same.
+let random, between, int, pick;
 
 // ---- packets ----
 const FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10;
@@ -226,7 +217,7 @@ function webFetch(ts) {
 
 /** Every packet and log line of the scenario, from the seed. */
 function build() {
-  seed = 20240514;
+  ({ random, between, int, pick } = seededRandom(20240514));
   packets.length = 0;
   logs.length = 0;
   ipIds.clear();

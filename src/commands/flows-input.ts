@@ -5,23 +5,18 @@
 // :memory: store 8.0-8.7 s and 370-375 MB. The store would cost `flows` half again the time
 // or more, and a third more memory, to keep rows that a listing reads once.
 //
-// Detection is the registry's (detectFormat), the parsers are the registry's; what is here is
-// only the order and time context the store's ingest also uses: complete stamps first, so a
+// Opening and format choice (--format, else detection) are src/sources/read-streams.ts's; what is
+// here is only the order and time context the store's ingest also uses: complete stamps first, so a
 // time-of-day-only argus file can take its date from the flows read before it.
 import { basename } from 'node:path';
 import type { FlowRecord, InputSummary, Micros } from '../event.js';
-import { InputError, TimeContextError, UnknownFormatError } from '../errors.js';
-import { expandInputs, headLines, openInput } from '../sources/input.js';
+import { InputError, TimeContextError } from '../errors.js';
+import { openDetectedInputs, type DetectedInput } from '../sources/read-streams.js';
 import type { Dataset, ReadOptions } from '../sources/options.js';
 import { microsToLocalDate, type TimeContext } from '../time.js';
-import { detectFormat, parsers } from '../../parsers/index.js';
-import type { InputFile, Parser, TimeCompleteness } from '../../parsers/parser.js';
+import type { TimeCompleteness } from '../../parsers/parser.js';
 
-interface Candidate {
-  input: InputFile;
-  parser: Parser;
-  completeness: TimeCompleteness;
-}
+type Candidate = DetectedInput;
 
 export interface StreamedFlows {
   inputs: InputSummary[];
@@ -35,31 +30,12 @@ const ORDER: TimeCompleteness[] = ['full', 'no-year', 'no-date'];
  * `onFlow` as it is parsed. Log files are listed as ignored: `flows` shows flows only.
  */
 export async function streamFlowInputs(args: string[], options: ReadOptions, onFlow: (f: FlowRecord) => void): Promise<StreamedFlows> {
-  const explicit = new Set(args);
-  const ignored: Dataset['ignored'] = [];
+  const { found, ignored } = await openDetectedInputs(args, options);
   const candidates: Candidate[] = [];
   const logs: Candidate[] = [];
-  for (const file of await expandInputs(args)) {
-    let input: InputFile;
-    try {
-      input = await openInput(file);
-    } catch (error) {
-      throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-    }
-    if (input.head.length === 0) {
-      ignored.push({ file, reason: 'empty file' });
-      continue;
-    }
-    const lines = headLines(input.head);
-    const found = detectFormat(input.head, lines);
-    if (!found) {
-      if (explicit.has(file)) throw new UnknownFormatError(file, parsers.map((p) => p.name));
-      ignored.push({ file, reason: 'unknown format' });
-      continue;
-    }
-    const c = { input, parser: found.parser, completeness: found.parser.timeCompleteness(lines) };
-    if (found.parser.produces !== 'flows') {
-      ignored.push({ file, reason: `${found.parser.name}: a log, not flow records` });
+  for (const c of found) {
+    if (c.parser.produces !== 'flows') {
+      ignored.push({ file: c.file, reason: `${c.parser.name}: a log, not flow records` });
       logs.push(c);
     } else {
       candidates.push(c);

@@ -33,30 +33,7 @@ export interface OpenedInputs {
  * modification time (the parser notes which).
  */
 export async function openStreams(args: string[], options: ReadOptions, produces: Parser['produces']): Promise<OpenedInputs> {
-  const explicit = new Set(args);
-  const files = await expandInputs(args);
-  const found: { file: string; input: InputFile; parser: Parser; completeness: TimeCompleteness }[] = [];
-  const ignored: OpenedInputs['ignored'] = [];
-  for (const file of files) {
-    let input;
-    try {
-      input = await openInput(file);
-    } catch (error) {
-      throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-    }
-    if (input.head.length === 0) {
-      ignored.push({ file, reason: 'empty file' });
-      continue;
-    }
-    const lines = headLines(input.head);
-    const detected = chooseParser(file, input.head, lines, options);
-    if (!detected) {
-      if (explicit.has(file)) throw new UnknownFormatError(file, parsers.map((p) => p.name));
-      ignored.push({ file, reason: 'unknown format' });
-      continue;
-    }
-    found.push({ file, input, parser: detected.parser, completeness: detected.parser.timeCompleteness(lines) });
-  }
+  const { found, ignored } = await openDetectedInputs(args, options);
   const zoneOf = (file: string): string => options.zoneFor?.get(file) ?? options.zoneFor?.get(basename(file)) ?? options.zone;
   let anchor: { micros: Micros; source: string } | undefined;
   if (options.year === undefined && found.some((f) => f.completeness === 'no-year' && f.parser.produces === produces)) {
@@ -101,4 +78,44 @@ async function firstDatedStamp(dated: { file: string; input: InputFile; parser: 
 async function* withAnchorNote(items: AsyncIterable<ParseItem[]>, file: string, time: TimeContext): AsyncIterable<ParseItem[]> {
   yield* items;
   if (time.anchorSource !== undefined) yield [{ kind: 'note', file, message: `year taken from ${time.anchorSource}` }];
+}
+
+/** An input opened and its format chosen (--format, else detection): where every reader starts. */
+export interface DetectedInput {
+  file: string;
+  input: InputFile;
+  parser: Parser;
+  completeness: TimeCompleteness;
+}
+
+/**
+ * Opens every input (folders expanded) and chooses its parser. A file named on the command
+ * line that no parser reads is a user error; one in a folder, or an empty file, is `ignored`.
+ */
+export async function openDetectedInputs(args: string[], options: ReadOptions): Promise<{ found: DetectedInput[]; ignored: OpenedInputs['ignored'] }> {
+  const explicit = new Set(args);
+  const files = await expandInputs(args);
+  const found: DetectedInput[] = [];
+  const ignored: OpenedInputs['ignored'] = [];
+  for (const file of files) {
+    let input;
+    try {
+      input = await openInput(file);
+    } catch (error) {
+      throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    if (input.head.length === 0) {
+      ignored.push({ file, reason: 'empty file' });
+      continue;
+    }
+    const lines = headLines(input.head);
+    const detected = chooseParser(file, input.head, lines, options);
+    if (!detected) {
+      if (explicit.has(file)) throw new UnknownFormatError(file, parsers.map((p) => p.name));
+      ignored.push({ file, reason: 'unknown format' });
+      continue;
+    }
+    found.push({ file, input, parser: detected.parser, completeness: detected.parser.timeCompleteness(lines) });
+  }
+  return { found, ignored };
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../helpers.js';
@@ -23,6 +23,8 @@ test('the generator is seeded: it writes exactly the committed files', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'flowlink-mixed-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   copyFileSync(path.join(ROOT, 'samples', 'make-mixed-night.mjs'), path.join(dir, 'make-mixed-night.mjs'));
+  // The generator's shared helpers (samples/lib/) go with it.
+  cpSync(path.join(ROOT, 'samples', 'lib'), path.join(dir, 'lib'), { recursive: true });
   const r = spawnSync(process.execPath, [path.join(dir, 'make-mixed-night.mjs')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const files = readdirSync(path.join(ROOT, SAMPLE)).sort();

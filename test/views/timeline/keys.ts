@@ -17,8 +17,12 @@ export async function mount(tree: React.ReactElement) {
     frame: () => (r.lastFrame() ?? '').replace(ANSI, '').split('\n').map((l) => l.trimEnd()).join('\n'),
     async press(...keys: string[]) {
       for (const k of keys) {
+        const before = r.lastFrame();
         r.stdin.write(k);
         await settle();
+        // On a loaded machine (CI runs tests in parallel) a frame can take longer than 25 ms:
+        // wait for it, but not forever, since some keys change nothing.
+        for (let waited = 0; r.lastFrame() === before && waited < 500; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
   };
