@@ -20,6 +20,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 T0=$(date +%s)
 OUT=${FLOWLINK_E2E_DIR:-$(mktemp -d /tmp/flowlink-e2e.XXXXXX)}
 mkdir -p "$OUT"
+# mktemp makes it 0700: the daemons drop to their own users (postfix, nobody, the FTP user)
+# and must be able to walk into their folders below it.
+chmod 755 "$OUT"
 OUT=$(cd "$OUT" && pwd)
 WORK=$OUT/daemons
 SCENARIOS=${FLOWLINK_E2E_SCENARIOS:-"s1 s2 s3 s4 s5"}
