@@ -4,7 +4,9 @@
 //   2. explanations: one flow and one log (`flow:` / `log:`), or a group on one side
 //      (`flows:` / `logs:`) found by a bounded subset search, or groups on both sides;
 //   3. companions (`with` / `require`) looked up around each explanation's events;
-//   4. assignment: best confidence first, so no flow and no log line is claimed twice.
+//   4. assignment: best rank first (confidence, a group GROUP_RANK_MARGIN below one-to-one),
+//      so no flow and no log line is claimed twice; an explanation that lost a member searches
+//      again among what is still free.
 // Documented in docs/rules.md ("How the engine evaluates a rule").
 import type { Explanation, ExplainedSpike, FlowRecord, LogEvent, Micros, Spike } from '../event.js';
 import type { Bindings, CompiledRule, Outcome, RuleEvent, RuleSet, SpikeScope } from '../rules/types.js';
@@ -17,6 +19,14 @@ export const MAX_GROUP_CANDIDATES = 200;
 export const EXHAUSTIVE_GROUP_LIMIT = 12;
 /** How much of the way to 1 a found `with` event takes the confidence (times its own factor). */
 export const COMPANION_LIFT = 0.5;
+/**
+ * In assignment a group (several log lines summed against a flow, or several flows against a
+ * line) ranks this far below its confidence: when one line fits a connection by itself, a sum
+ * of other lines that happens to fit it too is the less likely story (each of those lines
+ * would have had to miss its own connection), so the one-to-one explanations of similar
+ * confidence claim their events first and the group searches again among what they left.
+ */
+export const GROUP_RANK_MARGIN = 0.05;
 
 export interface CorrelateOptions {
   /**
@@ -45,9 +55,20 @@ interface Candidate {
   confidence: number;
   evidence: string[];
   bytes: number;
-  /** For groups: the same explanation over fewer members, after some were claimed by a better one. */
-  shrink?: (flows: FlowRecord[], logs: LogEvent[]) => Candidate | null;
+  /**
+   * The explanation searched again among the events still free, after a better one claimed
+   * some of its members (a group's subset search runs again; a fixed side must stay free).
+   */
+  reselect?: (free: Free) => Candidate | null;
 }
+
+/** Which events assignment has not yet given to another explanation. */
+interface Free {
+  flow: (f: FlowRecord) => boolean;
+  log: (l: LogEvent) => boolean;
+}
+
+const ALL_FREE: Free = { flow: () => true, log: () => true };
 
 /**
  * Events sorted by one end of their span (`start` for flows, `end` for log lines: a line is
@@ -293,11 +314,17 @@ function candidatesFor(rule: CompiledRule, spikeFlows: FlowRecord[], ctx: Contex
     // One flow, a group of logs: the logs pairing with the flow, the best-fitting subset.
     for (const f of flows) {
       const m = partners(f);
-      const logs = nearest([...m.keys()], (l) => Math.abs(l.ts - f.end)).sort((a, b) => a.ts - b.ts);
-      const build = (fs: FlowRecord[], ls: LogEvent[], companions: boolean) =>
-        ls.length === 0 ? null : score(rule, fs, ls, ls.map((l) => m.get(l)!), ctx, companions);
-      const best = bestSubset(logs, (ls) => build([f], ls, false));
-      if (best) push(withShrink(build([f], best.logs, true), build));
+      const build = (ls: LogEvent[], companions: boolean) =>
+        ls.length === 0 ? null : score(rule, [f], ls, ls.map((l) => m.get(l)!), ctx, companions);
+      const search = (free: Free): Candidate | null => {
+        if (!free.flow(f)) return null;
+        const logs = nearest([...m.keys()].filter(free.log), (l) => Math.abs(l.ts - f.end)).sort((a, b) => a.ts - b.ts);
+        const best = bestSubset(logs, (ls) => build(ls, false));
+        const c = best && build(best.logs, true);
+        if (c) c.reselect = search;
+        return c;
+      };
+      push(search(ALL_FREE));
     }
     return out;
   }
@@ -312,11 +339,17 @@ function candidatesFor(rule: CompiledRule, spikeFlows: FlowRecord[], ctx: Contex
       }
     }
     for (const [l, m] of byLog) {
-      const fs = nearest([...m.keys()], (f) => Math.abs(f.end - l.ts)).sort((a, b) => a.start - b.start);
-      const build = (group: FlowRecord[], ls: LogEvent[], companions: boolean) =>
-        group.length === 0 || ls.length === 0 ? null : score(rule, group, ls, group.map((f) => m.get(f)!), ctx, companions);
-      const best = bestSubset(fs, (group) => build(group, [l], false));
-      if (best) push(withShrink(build(best.flows, [l], true), build));
+      const build = (group: FlowRecord[], companions: boolean) =>
+        group.length === 0 ? null : score(rule, group, [l], group.map((f) => m.get(f)!), ctx, companions);
+      const search = (free: Free): Candidate | null => {
+        if (!free.log(l)) return null;
+        const fs = nearest([...m.keys()].filter(free.flow), (f) => Math.abs(f.end - l.ts)).sort((a, b) => a.start - b.start);
+        const best = bestSubset(fs, (group) => build(group, false));
+        const c = best && build(best.flows, true);
+        if (c) c.reselect = search;
+        return c;
+      };
+      push(search(ALL_FREE));
     }
     return out;
   }
@@ -337,7 +370,7 @@ function candidatesFor(rule: CompiledRule, spikeFlows: FlowRecord[], ctx: Contex
     }
     return score(rule, group, logs, ps, ctx, companions);
   };
-  if (fs.length > 0) push(withShrink(build(fs, ls, true), build));
+  if (fs.length > 0) push(withReselect(build(fs, ls, true), fs, ls, build));
   return out;
 }
 
@@ -349,7 +382,7 @@ function flowOnlyCandidates(rule: CompiledRule, flows: FlowRecord[], ctx: Contex
   const build = (group: FlowRecord[], _logs: LogEvent[], companions: boolean) =>
     group.length === 0 ? null : score(rule, group, [], group.map(() => ({ factor: 1, evidence: [] })), ctx, companions);
   if (rule.flowArity === 'one') return flows.map((f) => build([f], [], true)).filter((c): c is Candidate => c !== null);
-  const c = withShrink(build(flows, [], true), build);
+  const c = withReselect(build(flows, [], true), flows, [], build);
   return c ? [c] : [];
 }
 
@@ -359,22 +392,46 @@ function nearest<T>(items: T[], distance: (x: T) => number, limit = MAX_GROUP_CA
   return [...items].sort((a, b) => distance(a) - distance(b)).slice(0, limit);
 }
 
-function withShrink(
+/** A group on both sides (or of flows alone): searched again, it keeps the members still free. */
+function withReselect(
   c: Candidate | null,
+  flows: FlowRecord[],
+  logs: LogEvent[],
   build: (flows: FlowRecord[], logs: LogEvent[], companions: boolean) => Candidate | null,
 ): Candidate | null {
-  if (c) c.shrink = (flows, logs) => withShrink(build(flows, logs, true), build);
+  if (c) {
+    c.reselect = (free) => {
+      const fs = flows.filter(free.flow);
+      const ls = logs.filter(free.log);
+      return withReselect(build(fs, ls, true), fs, ls, build);
+    };
+  }
   return c;
 }
 
-/** Log-backed explanations first, whatever their confidence: a guess from the port never beats a log line. */
+const isGroup = (c: Candidate) => c.flows.length > 1 || c.logs.length > 1;
+const rankOf = (c: Candidate) => c.confidence - (isGroup(c) ? GROUP_RANK_MARGIN : 0);
+
+/**
+ * Log-backed explanations first, whatever their confidence: a guess from the port never beats
+ * a log line. Then by confidence, a group GROUP_RANK_MARGIN lower; then the one with fewer
+ * events (the simpler story); then the most bytes.
+ */
 function byRank(a: Candidate, b: Candidate): number {
-  return Number(b.rule.usesLogs) - Number(a.rule.usesLogs) || b.confidence - a.confidence || b.bytes - a.bytes;
+  return (
+    Number(b.rule.usesLogs) - Number(a.rule.usesLogs) ||
+    rankOf(b) - rankOf(a) ||
+    a.flows.length + a.logs.length - (b.flows.length + b.logs.length) ||
+    b.bytes - a.bytes
+  );
 }
 
 /**
- * Best first; each flow and each log line explains at most one thing. A group that lost
- * members to a better explanation is scored again without them and goes back in line.
+ * Best first; each flow and each log line explains at most one thing. An explanation that lost
+ * a member to a better one searches again among the events still free (a connection whose
+ * best-fitting sum of deliveries was taken apart may still fit its own delivery) and goes back
+ * in line at its new rank. Claims only grow and each search uses only free events, so every
+ * explanation is searched again at most once per event of its own that is claimed.
  */
 function assign(candidates: Candidate[]): Candidate[] {
   const queue = [...candidates].sort(byRank);
@@ -385,13 +442,15 @@ function assign(candidates: Candidate[]): Candidate[] {
   const chosen: Candidate[] = [];
   while (queue.length) {
     const c = queue.shift()!;
-    const flows = c.flows.filter((f) => !usedFlows.has(f.flowId) && (c.rule.usesLogs || !corroborating.has(f.flowId)));
-    const logs = c.logs.filter((l) => !usedLogs.has(l));
-    if (flows.length !== c.flows.length || logs.length !== c.logs.length) {
-      const smaller = c.shrink?.(flows, logs);
-      if (smaller && (smaller.rule.flowArity === 'many' || flows.length === c.flows.length) && (smaller.rule.logArity === 'many' || logs.length === c.logs.length)) {
-        const at = queue.findIndex((q) => byRank(smaller, q) < 0);
-        queue.splice(at < 0 ? queue.length : at, 0, smaller);
+    const free: Free = {
+      flow: (f) => !usedFlows.has(f.flowId) && (c.rule.usesLogs || !corroborating.has(f.flowId)),
+      log: (l) => !usedLogs.has(l),
+    };
+    if (!c.flows.every(free.flow) || !c.logs.every(free.log)) {
+      const again = c.reselect?.(free);
+      if (again) {
+        const at = queue.findIndex((q) => byRank(again, q) < 0);
+        queue.splice(at < 0 ? queue.length : at, 0, again);
       }
       continue;
     }

@@ -1135,6 +1135,10 @@ class RuleChecker {
       if (distance > band) return null;
       const note = rangeNote(va) ?? rangeNote(vb);
       let dev = band > 0 ? distance / band : 0;
+      // Within a tenth of the tolerance an estimate cannot tell sizes apart (the packets' header
+      // sizes and the protocol's own bytes are guesses): such fits tie and time decides.
+      // Scoring them finer let a neighbour's delivery that fell inside a connection's range
+      // beat the connection's own, 2% below it and a second closer in time.
       if (note) dev = Math.max(dev, 0.1);
       const say = () => {
         const apart =
@@ -1264,13 +1268,22 @@ function compileTemplate(token: IToken, env: Env): Piece[] {
     const formatter = p.formatter;
     if (formatter !== undefined) {
       if (!Object.hasOwn(FORMATTERS, formatter)) at(p.formatterOffset, `unknown formatter '${formatter}' (known: ${FORMATTER_NAMES.join(', ')})${closest(formatter, FORMATTER_NAMES)}`);
-      const accepts = FORMATTERS[formatter].accepts;
+      const { accepts, args } = FORMATTERS[formatter];
       if (term.type !== 'any' && !accepts.includes(term.type)) {
         at(p.formatterOffset, `formatter '${formatter}' does not fit ${term.label.replace(' ', '.')}, which is ${TYPE_NAMES[term.type]}`);
       }
+      if (!args && p.args.length > 0) at(p.argOffsets[0] - 1, `formatter '${formatter}' takes no argument after ':'`);
+      if (args) {
+        const usage = ` (write ${args.usage})`;
+        if (p.args.length < args.min) at(p.formatterOffset + formatter.length, `formatter '${formatter}' needs ${args.min === 1 ? 'an argument' : `${args.min} arguments`} after ':'${usage}`);
+        if (p.args.length > args.max) at(p.argOffsets[args.max] - 1, `formatter '${formatter}' takes at most ${args.max} arguments${usage}`);
+        const empty = p.args.findIndex((a) => a === '');
+        if (empty >= 0) at(p.argOffsets[empty], `formatter '${formatter}' has an empty argument${usage}`);
+      }
     }
     const t = term;
-    return (b) => renderValue(t.read(b), t.type, formatter);
+    const args = p.args;
+    return (b) => renderValue(t.read(b), t.type, formatter, args);
   });
 }
 

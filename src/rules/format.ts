@@ -1,4 +1,5 @@
-// The `explain` template's formatters (`{log.bytes|bytes}`) and how values read in evidence.
+// The `explain` template's formatters (`{log.bytes|bytes}`, `{count|plural:delivery}`) and how
+// values read in evidence.
 // Byte sizes use binary units with three significant digits (src/units.ts), as the views do,
 // so a summary and the report around it never disagree on a size.
 import { formatBytes, formatDuration, formatRate } from '../units.js';
@@ -29,7 +30,28 @@ function seconds(n: number, type: ValueType): number {
 export interface Formatter {
   /** Field types the formatter makes sense for (`any` is always allowed). */
   accepts: ValueType[];
-  format(n: number, type: ValueType): string;
+  /** Arguments after `:` (`plural:delivery:deliveries`): how many, and how to write them. */
+  args?: { min: number; max: number; usage: string };
+  format(n: number, type: ValueType, args: string[]): string;
+}
+
+const countText = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * English plural of a noun phrase's last word: `delivery` -> `deliveries`, `mailbox` ->
+ * `mailboxes`, `SMTP connection` -> `SMTP connections`. Irregular nouns take the explicit form
+ * (`{count|plural:person:people}`).
+ */
+export function pluralOf(noun: string): string {
+  if (/[^aeiou]y$/.test(noun)) return `${noun.slice(0, -1)}ies`;
+  if (/(s|x|z|ch|sh)$/.test(noun)) return `${noun}es`;
+  return `${noun}s`;
+}
+
+/** `3 deliveries`, `1 delivery`: the singular only for exactly one (`0 deliveries`, `1.5 deliveries`). */
+function plural(n: number, args: string[]): string {
+  const [one, many] = args;
+  return `${countText(n)} ${n === 1 ? one : (many ?? pluralOf(one))}`;
 }
 
 export const FORMATTERS: Record<string, Formatter> = {
@@ -37,7 +59,12 @@ export const FORMATTERS: Record<string, Formatter> = {
   rate: { accepts: ['rate', 'number'], format: (n) => formatRate(n) },
   duration: { accepts: ['duration'], format: (n, type) => formatDuration(seconds(n, type)) },
   time: { accepts: ['time', 'span'], format: (n) => clockTime(n) },
-  count: { accepts: ['number', 'bytes', 'port', 'rate'], format: (n) => Math.round(n).toLocaleString('en-US') },
+  count: { accepts: ['number', 'bytes', 'port', 'rate'], format: (n) => countText(n) },
+  plural: {
+    accepts: ['number'],
+    args: { min: 1, max: 2, usage: '{count|plural:delivery} or {count|plural:delivery:deliveries}' },
+    format: (n, _type, args) => plural(n, args),
+  },
 };
 
 export const FORMATTER_NAMES = Object.keys(FORMATTERS);
@@ -51,10 +78,14 @@ function applyNumeric(value: Value, fmt: (n: number) => string): string {
 }
 
 /** How a value reads in a template: a missing value is '?'. */
-export function renderValue(value: Value, type: ValueType, formatter?: string): string {
+export function renderValue(value: Value, type: ValueType, formatter?: string, args: string[] = []): string {
+  if (formatter === 'plural' && isRange(value) && value.lo !== value.hi) {
+    // An estimate `2..3 deliveries`: the noun once, plural.
+    return `${countText(value.lo)}..${countText(value.hi)} ${args[1] ?? pluralOf(args[0])}`;
+  }
   if (formatter !== undefined) {
     const f = FORMATTERS[formatter];
-    return applyNumeric(value, (n) => f.format(n, type));
+    return applyNumeric(value, (n) => f.format(n, type, args));
   }
   if (value === undefined) return '?';
   switch (type) {
@@ -76,10 +107,20 @@ export function evidenceValue(value: Value, type: ValueType): string {
   return applyNumeric(value, (n) => String(Math.round(n * 1000) / 1000));
 }
 
-/** A piece of an `explain` template: text, or a `{scope.field|formatter}` slot. */
+/** A piece of an `explain` template: text, or a `{scope.field|formatter:arg:arg}` slot. */
 export type TemplatePart =
   | { kind: 'text'; text: string }
-  | { kind: 'slot'; ref: string; formatter?: string; offset: number; formatterOffset: number };
+  | {
+      kind: 'slot';
+      ref: string;
+      formatter?: string;
+      /** The formatter's arguments, as written between the colons (`plural:delivery`). */
+      args: string[];
+      offset: number;
+      formatterOffset: number;
+      /** Offset of each argument. */
+      argOffsets: number[];
+    };
 
 export interface TemplateProblem {
   /** Offset in the template text. */
@@ -112,10 +153,21 @@ export function splitTemplate(text: string): { parts: TemplatePart[]; problem?: 
     const inner = text.slice(i + 1, close);
     const bar = inner.indexOf('|');
     const ref = (bar < 0 ? inner : inner.slice(0, bar)).trim();
-    const formatter = bar < 0 ? undefined : inner.slice(bar + 1).trim();
+    const spec = bar < 0 ? undefined : inner.slice(bar + 1);
     const refOffset = i + 1 + (inner.length - inner.trimStart().length);
-    const formatterOffset = bar < 0 ? refOffset : i + 2 + bar + (inner.slice(bar + 1).length - inner.slice(bar + 1).trimStart().length);
-    parts.push({ kind: 'slot', ref, formatter, offset: refOffset, formatterOffset });
+    const formatterOffset = spec === undefined ? refOffset : i + 2 + bar + (spec.length - spec.trimStart().length);
+    // `name:arg:arg`: the name is trimmed, an argument keeps its inner spaces (`plural:mail delivery`).
+    const pieces = spec === undefined ? [] : spec.split(':');
+    const formatter = spec === undefined ? undefined : pieces[0].trim();
+    const args: string[] = [];
+    const argOffsets: number[] = [];
+    let pos = spec === undefined ? 0 : i + 2 + bar + pieces[0].length + 1;
+    for (const piece of pieces.slice(1)) {
+      args.push(piece.trim());
+      argOffsets.push(pos + (piece.length - piece.trimStart().length));
+      pos += piece.length + 1;
+    }
+    parts.push({ kind: 'slot', ref, formatter, args, offset: refOffset, formatterOffset, argOffsets });
     i = close + 1;
   }
   if (buf) parts.push({ kind: 'text', text: buf });

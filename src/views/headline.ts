@@ -3,6 +3,7 @@ import type { Explanation, ExplainedSpike } from '../event.js';
 import { formatClock } from '../time.js';
 import { formatBytes, formatPercent } from '../units.js';
 import { describeRecurrence } from '../analyses/recurrence.js';
+import { pluralOf } from '../rules/format.js';
 
 interface Group {
   title: string;
@@ -30,9 +31,15 @@ function total(g: Group): number {
   return g.items.reduce((s, e) => s + e.bytes, 0);
 }
 
+/** "FTP uploads", "HTTPs (guessed from port 80)": the noun before a parenthesis takes the plural. */
+export function pluralTitle(title: string): string {
+  const paren = title.indexOf(' (');
+  return paren < 0 ? pluralOf(title) : `${pluralOf(title.slice(0, paren))}${title.slice(paren)}`;
+}
+
 function phrase(g: Group): string {
   const n = g.items.length;
-  const what = n === 1 ? `1 ${g.title}` : `${n} ${g.title}s`;
+  const what = n === 1 ? `1 ${g.title}` : `${n} ${pluralTitle(g.title)}`;
   const by = g.user ? ` by ${g.user}` : '';
   const from = g.client ? ` from ${g.client}` : '';
   const confidence = g.items.reduce((s, e) => s + e.confidence, 0) / n;

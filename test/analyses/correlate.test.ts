@@ -280,3 +280,38 @@ test('a guess from port 21 does not take an FTP control connection that corrobor
   assert.deepEqual(x.explanations.map((e) => e.rule), ['ftp_upload']);
   assert.equal(x.unexplained.length, 0);
 });
+
+test('assignment: one-to-one explanations of similar confidence claim first, and a group that lost members searches again', async () => {
+  const rules = await builtins('smtp_in');
+  const client = '198.51.100.23';
+  // Three connections, each carrying one message; the first one's payload is 5% over its
+  // message (retransmissions), and the two others' messages sum to it exactly.
+  const conn = (s: number, bytes: number) => flow({ src: client, dst: '10.2.3.25', dport: 25, start: at(s), end: at(s + 1), bytes, pkts: 40 });
+  const big = conn(0, 1_000_000);
+  const b = conn(2, 600_000);
+  const c = conn(4, 400_000);
+  const mails = [delivery(at(0), 950_000, client, 'a@x'), delivery(at(2), 600_000, client, 'b@x'), delivery(at(4), 400_000, client, 'c@x')];
+  const x = explainSpike(spikeOf([big, b, c]), rules, mails);
+  assertClaimedOnce(x);
+  const pairs = x.explanations.map((e) => `${e.flows.map((f) => f.flowId).join('+')}: ${e.logs.map((l) => l.fields.from).join('+')}`);
+  assert.deepEqual(pairs, [`${big.flowId}: a@x`, `${b.flowId}: b@x`, `${c.flowId}: c@x`]);
+  // The group is still found when its members have no connection of their own.
+  const alone = explainSpike(spikeOf([big]), rules, mails.slice(1));
+  assert.deepEqual(alone.explanations.map((e) => e.logs.map((l) => l.fields.from)), [['b@x', 'c@x']]);
+});
+
+test('assignment: a group that fits clearly better than a one-to-one explanation still wins', async () => {
+  const rules = await builtins('smtp_in');
+  const client = '198.51.100.23';
+  const conn = (s: number, bytes: number) => flow({ src: client, dst: '10.2.3.25', dport: 25, start: at(s), end: at(s + 1), bytes, pkts: 40 });
+  // Two messages over one connection, summing to its payload exactly; another connection of
+  // the client's is 14% off the larger message alone: within smtp_in's 20%, a poor fit.
+  const both = conn(0, 1_000_000);
+  const other = conn(3, 700_000);
+  const mails = [delivery(at(0), 600_000, client, 'a@x'), delivery(at(1), 400_000, client, 'b@x')];
+  const x = explainSpike(spikeOf([both, other]), rules, mails);
+  assertClaimedOnce(x);
+  assert.deepEqual(x.explanations.map((e) => [e.flows.map((f) => f.flowId), e.logs.map((l) => l.fields.from)]), [[[both.flowId], ['a@x', 'b@x']]]);
+  assert.equal(x.explanations[0].summary, '2 mail deliveries (977 KiB) from 198.51.100.23, 2 senders');
+  assert.deepEqual(x.unexplained.map((u) => u.flow.flowId), [other.flowId]);
+});

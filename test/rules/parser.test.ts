@@ -204,11 +204,23 @@ test('template errors point inside the string', () => {
   const field = errorOf('rule a {\n  title "x"\n  explain "sent {flow.byts}"\n}');
   assertAt(field, 3, 23, /^unknown flow field 'byts'/);
   const fmt = errorOf('rule a {\n  title "x"\n  explain "sent {flow.bytes|mb}"\n}');
-  assertAt(fmt, 3, 29, "unknown formatter 'mb' (known: bytes, rate, duration, time, count)");
+  assertAt(fmt, 3, 29, "unknown formatter 'mb' (known: bytes, rate, duration, time, count, plural)");
   const bare = errorOf('rule a {\n  title "x"\n  explain "by {user}"\n}');
   assertAt(bare, 3, 16, "template slot '{user}' must name flow.<field> or log.<field>");
   const unclosed = errorOf('rule a {\n  title "x"\n  explain "by {log.user"\n}');
   assertAt(unclosed, 3, 15, /^unclosed '\{' in template/);
+});
+
+test('plural: a noun is required, at most two forms, none empty, numbers only; other formatters take no argument', () => {
+  const usage = ' (write {count|plural:delivery} or {count|plural:delivery:deliveries})';
+  const template = (t: string) => errorOf(`rule a {\n  title "x"\n  explain "${t}"\n}`);
+  // Column 12 is the template's first character.
+  assertAt(template('{count|plural} sent'), 3, 25, `formatter 'plural' needs an argument after ':'${usage}`);
+  assertAt(template('{count|plural:} sent'), 3, 26, `formatter 'plural' has an empty argument${usage}`);
+  assertAt(template('{count|plural:a:b:c}'), 3, 29, `formatter 'plural' takes at most 2 arguments${usage}`);
+  assertAt(template('{log.user|plural:user}'), 3, 22, "formatter 'plural' does not fit log.user, which is text");
+  assertAt(template('{flow.bytes|bytes:x}'), 3, 29, "formatter 'bytes' takes no argument after ':'");
+  assertAt(template('{count|plurals:x}'), 3, 19, /^unknown formatter 'plurals' \(known: .*\); did you mean 'plural'\?$/);
 });
 
 test('a percentage outside ~= and a CIDR outside in', () => {
