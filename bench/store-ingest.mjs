@@ -3,6 +3,9 @@
 // alone on the same files (store-parse-only.mjs), alternating, RUNS times each. Store time =
 // ingest wall time - parse time. Also the store's size per million records, and a second
 // `ingest` of the same files (everything unchanged, skipped).
+// Then `explain --db` on the store (wall and CPU: the target is under 2 s), and the peer: the
+// sqlite3 shell's `.import` of the same argus CSV into a bare table (no parsing, no indices,
+// one transaction): the floor of what SQLite itself costs per row on this machine.
 // FLOWLINK_BASELINE=/path/to/other/dist/src/cli.js runs that build's ingest too, in each run
 // right after this one's, for a before/after on the same load (`git archive` an older commit).
 //   npx tsc && node bench/store-ingest.mjs [LINES] [FLOWS] [RUNS]
@@ -29,16 +32,32 @@ const db = path.join(dir, 'case.db');
 
 /** Wall and CPU (user + system) seconds and peak RSS of one child, by /usr/bin/time: on a
  * shared machine the CPU time says more than the wall time. */
-function timed(args) {
+function timed(args, env = process.env) {
   const stats = path.join(dir, 'time.txt');
-  const out = execFileSync('/usr/bin/time', ['-o', stats, '-f', '%e %U %S %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const [wall, user, sys, rssKB] = readFileSync(stats, 'utf8').trim().split(/\s+/).map(Number);
+  let out;
+  try {
+    out = execFileSync('/usr/bin/time', ['-o', stats, '-f', '%e %U %S %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+  } catch (error) {
+    // Exit 1 is flowlink's "nothing to report" (explain: no spike explained), not a failure.
+    if (error.status !== 1) throw error;
+    out = error.stdout;
+  }
+  const [wall, user, sys, rssKB] = readFileSync(stats, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);
   return { seconds: wall, cpu: user + sys, rssMB: rssKB / 1024, out };
+}
+
+/** The same measure for a command that is not node (the sqlite3 shell). */
+function timedCommand(cmd, args) {
+  const stats = path.join(dir, 'time.txt');
+  execFileSync('/usr/bin/time', ['-o', stats, '-f', '%e %U %S %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const [wall, user, sys, rssKB] = readFileSync(stats, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number);
+  return { seconds: wall, cpu: user + sys, rssMB: rssKB / 1024 };
 }
 
 const loadBefore = os.loadavg().map((x) => x.toFixed(1)).join(' ');
 const rows = [];
 const baseline = [];
+const baselineExplain = [];
 for (let r = 0; r < runs; r++) {
   const parse = timed([path.join(ROOT, 'bench/store-parse-only.mjs'), ...inputs]);
   const parsed = JSON.parse(parse.out);
@@ -47,6 +66,20 @@ for (let r = 0; r < runs; r++) {
   const report = JSON.parse(ingest.out);
   const size = statSync(db).size;
   const again = timed([CLI, 'ingest', '--db', db, '--tz', 'UTC', '--year', '2008', '--json', ...inputs]);
+  const explain = timed([CLI, 'explain', '--db', db, '--tz', 'UTC', '--json']);
+  // The same build committing on the main thread (no write worker), under the same load.
+  const inlineDb = path.join(dir, 'inline.db');
+  for (const f of [inlineDb, inlineDb + '-wal', inlineDb + '-shm']) rmSync(f, { force: true });
+  const inline = timed([CLI, 'ingest', '--db', inlineDb, '--tz', 'UTC', '--year', '2008', '--json', ...inputs], { ...process.env, FLOWLINK_STORE_WORKER: '0' });
+  const explainSpikes = JSON.parse(explain.out).spikes.length;
+  let peer;
+  if (existsSync('/usr/bin/sqlite3')) {
+    const peerDb = path.join(dir, 'peer.db');
+    rmSync(peerDb, { force: true });
+    const p = timedCommand('/usr/bin/sqlite3', [peerDb, '.mode csv', `.import ${argus} flows`]);
+    const n = Number(execFileSync('/usr/bin/sqlite3', [peerDb, 'SELECT count(*) FROM flows'], { encoding: 'utf8' }).trim());
+    peer = { ...p, rows: n, sizeMB: statSync(peerDb).size / 1e6 };
+  }
   if (process.env.FLOWLINK_BASELINE) {
     const base = path.join(dir, 'baseline.db');
     for (const f of [base, base + '-wal', base + '-shm']) rmSync(f, { force: true });
@@ -54,6 +87,8 @@ for (let r = 0; r < runs; r++) {
     const bReport = JSON.parse(b.out);
     const bRecords = bReport.stored + bReport.skipped;
     const bSize = statSync(base).size;
+    const bExplain = timed([process.env.FLOWLINK_BASELINE, 'explain', '--db', base, '--tz', 'UTC', '--json']);
+    baselineExplain.push(`| baseline ${r + 1} | ${bExplain.seconds.toFixed(2)} (${bExplain.cpu.toFixed(2)}) | ${bExplain.rssMB.toFixed(0)} | ${JSON.parse(bExplain.out).spikes.length} | | | | |`);
     baseline.push(
       `| baseline ${r + 1} | ${bRecords.toLocaleString('en')} | ${b.seconds.toFixed(2)} (${b.cpu.toFixed(2)}) | | | ${Math.round(bRecords / b.seconds).toLocaleString('en')} | ` +
         `${Math.round(bRecords / b.cpu).toLocaleString('en')} | ${b.rssMB.toFixed(0)} | ${(bSize / 1e6).toFixed(0)} | ${(bSize / 1e6 / (bRecords / 1e6)).toFixed(0)} | |`,
@@ -75,6 +110,10 @@ for (let r = 0; r < runs; r++) {
     mbPerMillion: size / 1e6 / (records / 1e6),
     unchangedS: again.seconds,
     unchangedStored: JSON.parse(again.out).stored,
+    explain,
+    explainSpikes,
+    inline,
+    peer,
   });
 }
 
@@ -91,3 +130,17 @@ rows.forEach((x, i) => {
   if (x.records !== x.parsedRecords) console.log(`  records stored ${x.records} != parsed ${x.parsedRecords}`);
 });
 for (const line of baseline) console.log(line);
+rows.forEach((x, i) => {
+  const r = x.records;
+  console.log(`| ${i + 1}, no worker (FLOWLINK_STORE_WORKER=0) | ${r.toLocaleString('en')} | ${x.inline.seconds.toFixed(2)} (${x.inline.cpu.toFixed(2)}) | | | ${Math.round(r / x.inline.seconds).toLocaleString('en')} | ${Math.round(r / x.inline.cpu).toLocaleString('en')} | ${x.inline.rssMB.toFixed(0)} | | | |`);
+});
+console.log('\n| run | explain --db s wall (CPU) | peak RSS MB | spikes | sqlite3 .import of argus.csv s wall (CPU) | its rows/s wall | rows per CPU s | its MB per 1M rows |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+rows.forEach((x, i) => {
+  const p = x.peer;
+  const peer = p
+    ? `${p.seconds.toFixed(2)} (${p.cpu.toFixed(2)}) | ${Math.round(p.rows / p.seconds).toLocaleString('en')} | ${Math.round(p.rows / p.cpu).toLocaleString('en')} | ${(p.sizeMB / (p.rows / 1e6)).toFixed(0)}`
+    : 'no /usr/bin/sqlite3 | | |';
+  console.log(`| ${i + 1} | ${x.explain.seconds.toFixed(2)} (${x.explain.cpu.toFixed(2)}) | ${x.explain.rssMB.toFixed(0)} | ${x.explainSpikes} | ${peer} |`);
+});
+for (const line of baselineExplain) console.log(line);

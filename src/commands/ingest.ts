@@ -6,6 +6,7 @@ import { plural } from '../units.js';
 import { type CommonFlags, collect, formats, parseYear, zones } from './common.js';
 import { parseDateOption, systemZone } from '../time.js';
 import { progressFor } from '../views/progress.js';
+import { flowAssemblyFromFlags } from '../../parsers/pcap/assembly-options.js';
 
 export type { IngestOptions, IngestReport } from '../store/ingest.js';
 
@@ -42,6 +43,7 @@ export function formatIngestReport(report: IngestReport): string {
   for (const f of report.files) {
     const was = f.previousPath ? ` (was ${f.previousPath})` : '';
     lines.push(`${f.path}${was}: ${f.format}, ${OUTCOME_WORDS[f.outcome]}: ${plural(f.stored, 'new record')}, ${plural(f.skipped, 'skipped line')}`);
+    for (const w of f.warnings ?? []) lines.push(`  note: ${w}`);
   }
   for (const i of report.ignored) lines.push(`${i.file}: ignored (${i.reason})`);
   lines.push(`stored ${plural(report.stored, 'record')} and ${plural(report.skipped, 'skipped line')} in ${report.seconds.toFixed(2)} s`);
@@ -57,6 +59,7 @@ async function ingest(inputs: string[], flags: CommonFlags & { db: string }): Pr
     year: parseYear(flags.year),
     date: flags.date ? parseDateOption(flags.date) : undefined,
     ...formats(flags.format),
+    ...flowAssemblyFromFlags(flags),
     onInput: progress?.input,
     onProgress: progress?.update,
   }).finally(() => progress?.stop());
@@ -75,6 +78,9 @@ export function registerIngest(program: Command): void {
     .option('--year <yyyy>', 'year of syslog stamps that have none')
     .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
     .option('--format <name>', 'read every input as this format instead of detecting it; FILE=NAME for one input; repeatable', collect, [])
+    .option('--idle-timeout <dur>', 'captures read for the first time: a flow silent this long is finished, e.g. 60s, 2m (default 120s)')
+    .option('--status-interval <dur>', 'captures read for the first time: a status record per flow this often, like argus -S (default 5s)')
+    .option('--max-flows <n>', 'captures read for the first time: most flows held at once (default 1000000)')
     .addHelpText(
       'after',
       '\nExamples:\n' +

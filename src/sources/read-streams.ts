@@ -1,16 +1,16 @@
 // Inputs straight from the parsers, without a store: what `flowlink events` lists. Each
 // file is opened, its format chosen (--format or detection), and its items come out in
 // batches; src/sources/merge.ts puts them in one time order.
-import { basename } from 'node:path';
 import type { Micros, ParseItem } from '../event.js';
 import { InputError, UnknownFormatError } from '../errors.js';
-import { formatClock, type TimeContext } from '../time.js';
+import { formatClock } from '../time.js';
 import { chooseParser, parsers } from '../../parsers/index.js';
 import { itemBatches } from '../../parsers/batches.js';
 import type { InputFile, Parser, TimeCompleteness } from '../../parsers/parser.js';
 import { expandInputs, headLines, openInput } from './input.js';
 import type { MergeInput } from './merge.js';
 import type { ReadOptions } from './options.js';
+import { anchoredTimeContext, emptySpan, zoneOf } from './time-anchoring.js';
 
 export interface OpenedStream {
   file: string;
@@ -29,15 +29,23 @@ export interface OpenedInputs {
  * Opens every input (folders expanded) whose parser produces `produces`. A file named on
  * the command line that no parser reads is a user error; one found in a folder is listed
  * in `ignored`. Yearless syslog takes `--year`, else the first stamp of the inputs with
- * full dates (flow files included), as ingest dates it by the other inputs; else its file's
- * modification time (the parser notes which).
+ * full dates (flow files included), as ingest dates it by the other inputs
+ * (time-anchoring.ts); else its file's modification time (the parser notes which).
  */
 export async function openStreams(args: string[], options: ReadOptions, produces: Parser['produces']): Promise<OpenedInputs> {
   const { found, ignored } = await openDetectedInputs(args, options);
-  const zoneOf = (file: string): string => options.zoneFor?.get(file) ?? options.zoneFor?.get(basename(file)) ?? options.zone;
-  let anchor: { micros: Micros; source: string } | undefined;
-  if (options.year === undefined && found.some((f) => f.completeness === 'no-year' && f.parser.produces === produces)) {
-    anchor = await firstDatedStamp(found.filter((f) => f.completeness === 'full'), zoneOf);
+  const zone = (file: string): string => zoneOf(file, options);
+  // Streamed, not read in READ_ORDER: the inputs with full dates are dated by their first record
+  // alone, without reading them before the others.
+  let span = emptySpan();
+  let spanSource: string | undefined;
+  const undated = (f: DetectedInput) => f.parser.produces === produces && ((f.completeness === 'no-year' && options.year === undefined) || (f.completeness === 'no-date' && options.date === undefined));
+  if (found.some(undated)) {
+    const first = await firstDatedStamp(found.filter((f) => f.completeness === 'full'), zone);
+    if (first) {
+      span = { min: first.micros, max: first.micros };
+      spanSource = first.source;
+    }
   }
   const streams: OpenedStream[] = [];
   for (const f of found) {
@@ -45,14 +53,11 @@ export async function openStreams(args: string[], options: ReadOptions, produces
       ignored.push({ file: f.file, reason: `${f.parser.name} holds ${f.parser.produces === 'flows' ? 'flow records' : 'log events'}` });
       continue;
     }
-    const time: TimeContext = { zone: zoneOf(f.file), year: options.year, date: options.date };
-    if (f.completeness === 'no-year' && anchor) {
-      time.anchor = anchor.micros;
-      time.anchorSource = anchor.source;
-    }
+    // Without a file's modification time: a yearless log nothing else dates is dated by its parser (which notes it).
+    const { time, notes } = anchoredTimeContext({ file: f.file, completeness: f.completeness }, options, span, spanSource);
     options.onInput?.(f.file, f.parser.name);
     const parsed = f.parser.parse(f.input, time);
-    const items: MergeInput = { batches: withAnchorNote(itemBatches(parsed), f.file, time) };
+    const items: MergeInput = { batches: withNotes(itemBatches(parsed), f.file, notes) };
     if (parsed.settledBefore) items.settledBefore = parsed.settledBefore.bind(parsed);
     streams.push({ file: f.file, parser: f.parser, items });
   }
@@ -74,10 +79,10 @@ async function firstDatedStamp(dated: { file: string; input: InputFile; parser: 
   return best;
 }
 
-/** Adds a note saying where the year came from when it came from another input. */
-async function* withAnchorNote(items: AsyncIterable<ParseItem[]>, file: string, time: TimeContext): AsyncIterable<ParseItem[]> {
+/** Adds the notes saying where the year (or date) came from when it came from another input. */
+async function* withNotes(items: AsyncIterable<ParseItem[]>, file: string, notes: string[]): AsyncIterable<ParseItem[]> {
   yield* items;
-  if (time.anchorSource !== undefined) yield [{ kind: 'note', file, message: `year taken from ${time.anchorSource}` }];
+  if (notes.length > 0) yield notes.map((message) => ({ kind: 'note' as const, file, message }));
 }
 
 /** An input opened and its format chosen (--format, else detection): where every reader starts. */

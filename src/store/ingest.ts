@@ -12,20 +12,22 @@
 // ORDINALS_PER_INPUT). Nothing is stored twice or lost, even where one line gives two records.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { basename } from 'node:path';
-import type { FlowRecord, LogEvent, Micros, ParseIssue, ParseItem } from '../event.js';
-import { InputError, TimeContextError, UnknownFormatError } from '../errors.js';
+import type { FlowRecord, LogEvent, ParseIssue, ParseItem } from '../event.js';
+import { InputError, UnknownFormatError } from '../errors.js';
 import { expandInputs, headLines, openInput } from '../sources/input.js';
 import type { Dataset, ReadOptions } from '../sources/options.js';
-import { formatClock, microsToLocalDate, type TimeContext } from '../time.js';
+import { microsToLocalDate, type TimeContext } from '../time.js';
 import { chooseParser, parsers } from '../../parsers/index.js';
 import type { Parser, TimeCompleteness } from '../../parsers/parser.js';
 import { StoreError, storeErrorFrom, type Store } from './db.js';
 import { MAX_INPUT_ID, ORDINALS_PER_INPUT } from './schema.js';
 import { storedSpan } from './queries.js';
 import { ResumableInput, START, type ResumePoint } from './resumable-input.js';
-import { RowWriter } from './rows.js';
+import { batchSinkFor, type BatchSink } from './batch-sink.js';
+import type { Batch } from './batch-write.js';
 import { dropRecordIndices, ensureRecordIndices, shouldDeferIndices } from './indices.js';
+import { anchoredTimeContext, inReadOrder, zoneOf, type TimeSpan } from '../sources/time-anchoring.js';
+import { assemblyDifference, assemblyOf, storedAssembly, type StoredAssembly } from './assembly.js';
 
 export const FINGERPRINT_BYTES = 4096;
 export const DEFAULT_BATCH = 20_000;
@@ -33,6 +35,8 @@ export const DEFAULT_BATCH = 20_000;
 export interface IngestOptions extends ReadOptions {
   /** Records per transaction. */
   batchSize?: number;
+  /** How long the write worker waits for another process's write lock, in ms (default 5000). */
+  busyTimeoutMs?: number;
   /**
    * Keep the record indices up to date row by row ('during'), or drop them and build them
    * when the rows are in ('after'); default: 'after' when the input is at least as big as the store.
@@ -61,6 +65,8 @@ export interface IngestedFile {
   /** Skipped lines newly stored. */
   skipped: number;
   notes: string[];
+  /** What was asked for and did not apply (flow assembly flags for a capture already stored); printed under the file. */
+  warnings?: string[];
 }
 
 export interface IngestReport {
@@ -96,6 +102,7 @@ interface InputRow {
   progress_items: number;
   time_context: string;
   notes: string;
+  assembly: string | null;
 }
 
 interface Candidate {
@@ -207,18 +214,7 @@ function planFor(c: Candidate, row: InputRow | undefined): Plan {
   };
 }
 
-function zoneOf(file: string, options: ReadOptions): string {
-  return options.zoneFor?.get(file) ?? options.zoneFor?.get(basename(file)) ?? options.zone;
-}
-
-function fmtDate(d: { year: number; month: number; day: number }): string {
-  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
-}
-
-interface Span {
-  min: Micros;
-  max: Micros;
-}
+type Span = TimeSpan;
 
 /**
  * The time context of a segment. A new file is dated from the other inputs' span
@@ -247,32 +243,8 @@ function timeContextFor(db: Store, c: Candidate, plan: Plan & { kind: 'read' }, 
       return { time, notes };
     }
   }
-  const haveSpan = span.min <= span.max;
-  if (c.completeness === 'no-year' && time.year === undefined) {
-    if (haveSpan) {
-      time.anchor = Math.round((span.min + span.max) / 2);
-      time.anchorSource = `the other inputs (${formatClock(span.min, zone)} .. ${formatClock(span.max, zone)})`;
-    } else {
-      time.anchor = c.mtime.getTime() * 1000;
-      time.anchorSource = "the file's modification time";
-    }
-    notes.push(`year taken from ${time.anchorSource}`);
-  }
-  if (c.completeness === 'no-date' && time.date === undefined) {
-    if (!haveSpan) {
-      throw new TimeContextError(
-        `${c.path}: stamps have a time of day but no date, and no other input has dates`,
-        'pass --date YYYY-MM-DD (the capture day), or run ra with -u or RA_TIME_FORMAT="%Y/%m/%d %T.%f"',
-      );
-    }
-    time.date = microsToLocalDate(span.min, zone);
-    time.dateSource = 'the other inputs';
-    notes.push(`date ${fmtDate(time.date)} taken from ${time.dateSource}`);
-  }
-  return { time, notes };
+  return anchoredTimeContext({ file: c.path, completeness: c.completeness, mtime: c.mtime }, options, span);
 }
-
-const ORDER: TimeCompleteness[] = ['full', 'no-year', 'no-date'];
 
 type Item = FlowRecord | LogEvent | ParseIssue;
 
@@ -306,7 +278,13 @@ export async function ingestInputs(db: Store, args: string[], options: IngestOpt
   const report: IngestReport = { files: [], ignored, stored: 0, skipped: 0, seconds: 0, rowsPerSecond: 0 };
   const claimed = new Set<number>();
   const span = storedSpan(db);
-  const writer = new RowWriter(db);
+  // Created when the first file is read: an ingest of unchanged files starts no worker.
+  let sinkMade: BatchSink | undefined;
+  const sink: BatchSink = {
+    submit: (b, committed) => (sinkMade ??= batchSinkFor(db, options.busyTimeoutMs)).submit(b, committed),
+    drain: () => sinkMade?.drain() ?? Promise.resolve(),
+    close: () => sinkMade?.close() ?? Promise.resolve(),
+  };
   // Decided when the first file is about to be read (an ingest of unchanged files drops
   // nothing), from what is left to read: that file from where it stops, and the files after it.
   let defer = false;
@@ -319,16 +297,15 @@ export async function ingestInputs(db: Store, args: string[], options: IngestOpt
     if (defer) dropRecordIndices(db);
   };
   try {
-    for (const stage of ORDER) {
-      for (const c of candidates.filter((x) => x.completeness === stage)) {
-        const result = await ingestOne(db, writer, c, { ...options, beforeRead }, span, claimed);
-        left -= c.size;
-        report.files.push(result);
-        report.stored += result.stored;
-        report.skipped += result.skipped;
-      }
+    for (const c of inReadOrder(candidates)) {
+      const result = await ingestOne(db, sink, c, { ...options, beforeRead }, span, claimed);
+      left -= c.size;
+      report.files.push(result);
+      report.stored += result.stored;
+      report.skipped += result.skipped;
     }
   } finally {
+    await sink.close();
     if (defer) ensureRecordIndices(db);
   }
   report.seconds = (performance.now() - started) / 1000;
@@ -338,7 +315,7 @@ export async function ingestInputs(db: Store, args: string[], options: IngestOpt
 
 async function ingestOne(
   db: Store,
-  writer: RowWriter,
+  sink: BatchSink,
   c: Candidate,
   options: IngestOptions & { beforeRead(c: Candidate, fromByte: number): void },
   span: Span,
@@ -351,13 +328,20 @@ async function ingestOne(
   }
   const plan = planFor(c, identity.row);
   const base = { path: c.path, format: c.parser.name, previousPath: plan.row && plan.row.path !== c.path ? plan.row.path : undefined };
+  // The flows of a capture depend on how they were assembled: the settings asked for apply to a
+  // capture read whole (new or replaced); one already stored, or being finished, keeps its own.
+  const asked = assemblyOf(c.parser, options);
+  const kept = plan.row ? storedAssembly(plan.row.assembly) : undefined;
+  const keepStored = kept !== undefined && (plan.kind === 'skip' || plan.outcome === 'resumed');
+  const assembly: StoredAssembly | undefined = keepStored ? kept : asked;
+  const assemblyNotes = keepStored && asked ? assemblyDifference(kept, asked) : [];
   if (plan.kind === 'skip') {
     const row = plan.row!;
     claimed.add(row.id);
     if (row.path !== c.path) {
       db.prepare('UPDATE inputs SET path = ?, dev = ?, ino = ? WHERE id = ?').run(c.path, c.dev, c.ino, row.id);
     }
-    return { ...base, inputId: row.id, outcome: plan.outcome, stored: 0, skipped: 0, notes: [] };
+    return { ...base, inputId: row.id, outcome: plan.outcome, stored: 0, skipped: 0, notes: assemblyNotes, ...(assemblyNotes.length ? { warnings: assemblyNotes } : {}) };
   }
   options.beforeRead(c, c.compressed ? 0 : plan.from.bytes);
   const { time, notes } = timeContextFor(db, c, plan, options, span);
@@ -371,10 +355,10 @@ async function ingestOne(
       const id = Number(
         db
           .prepare(
-            `INSERT INTO inputs (path, format, dev, ino, size, mtime_ms, fingerprint, fingerprint_len, compressed, state, time_context)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reading', ?)`,
+            `INSERT INTO inputs (path, format, dev, ino, size, mtime_ms, fingerprint, fingerprint_len, compressed, state, time_context, assembly, flows_packed)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reading', ?, ?, 1)`,
           )
-          .run(c.path, c.parser.name, c.dev, c.ino, c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.compressed ? 1 : 0, JSON.stringify(time))
+          .run(c.path, c.parser.name, c.dev, c.ino, c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.compressed ? 1 : 0, JSON.stringify(time), assembly ? JSON.stringify(assembly) : null)
           .lastInsertRowid,
       );
       if (id > MAX_INPUT_ID) throw new StoreError(`${db.name}: the store holds ${MAX_INPUT_ID} inputs, as many as it can`, 'start a new case file');
@@ -387,14 +371,21 @@ async function ingestOne(
       for (const table of ['flow_rows', 'event_rows']) {
         const gone = db.prepare(`DELETE FROM ${table} WHERE id >= ? AND id < ? AND line >= ?`).run(lo, hi, plan.deleteFromLine).changes;
         db.prepare('UPDATE inputs SET records = records - ? WHERE id = ?').run(gone, id);
+        // A pack holding a deleted flow would bring it back: the input's packs go, and its
+        // flows are read from their rows from now on (all of them, when all were deleted).
+        if (table === 'flow_rows' && gone > 0) {
+          db.prepare('DELETE FROM flow_packs WHERE first_id >= ? AND first_id < ?').run(lo, hi);
+          const left = db.prepare('SELECT count(*) FROM flow_rows WHERE id >= ? AND id < ?').pluck().get(lo, hi) as number;
+          db.prepare('UPDATE inputs SET flows_packed = ? WHERE id = ?').run(left === 0 ? 1 : 0, id);
+        }
       }
       db.prepare('DELETE FROM skipped_lines WHERE input_id = ? AND line >= ?').run(id, plan.deleteFromLine);
     }
     const segmentStart = plan.row.next_ordinal;
     db.prepare(
       `UPDATE inputs SET path = ?, dev = ?, ino = ?, compressed = ?, state = 'reading', segment_start_bytes = ?, segment_start_lines = ?,
-         segment_start_ordinal = ?, progress_items = 0, time_context = ? WHERE id = ?`,
-    ).run(c.path, c.dev, c.ino, c.compressed ? 1 : 0, plan.from.bytes, plan.from.lines, segmentStart, JSON.stringify(time), id);
+         segment_start_ordinal = ?, progress_items = 0, time_context = ?, assembly = ? WHERE id = ?`,
+    ).run(c.path, c.dev, c.ino, c.compressed ? 1 : 0, plan.from.bytes, plan.from.lines, segmentStart, JSON.stringify(time), assembly ? JSON.stringify(assembly) : null, id);
     return { inputId: id, segmentStart, alreadyStored: 0 };
   }).immediate();
   claimed.add(inputId);
@@ -407,7 +398,7 @@ async function ingestOne(
   let stored = 0;
   let skipped = 0;
   let firstItemLine = Infinity;
-  const fileNotes = [...notes];
+  const fileNotes = [...notes, ...assemblyNotes];
   // The batch: items with their file line numbers (the parser's are mapped, items left as they are).
   let items: Item[] = [];
   let lines: number[] = [];
@@ -416,86 +407,104 @@ async function ingestOne(
   /** Ordinal of the batch's first item. */
   let batchStart = alreadyStored;
 
-  const write = (): void => {
+  /** The batch of `items` for the sink (batch-sink.ts): one transaction, here or in the write worker. */
+  const batchOf = (): Batch => {
     const storedBefore = stored;
+    const flows: Batch['flows'] = { ids: [], lines: [], records: [] };
+    const events: Batch['events'] = [];
+    const skips: Batch['skips'] = [];
     for (let k = 0; k < items.length; k++) {
       const item = items[k];
       const id = firstId + batchStart + k;
       if (item.kind === 'flow') {
-        writer.flowRecord(id, inputId, lines[k], item);
+        flows.ids.push(id);
+        flows.lines.push(lines[k]);
+        flows.records!.push(item);
         stored++;
         if (item.start < span.min) span.min = item.start;
         if (item.end > span.max) span.max = item.end;
       } else if (item.kind === 'log') {
-        writer.logEvent(id, inputId, lines[k], item);
+        events.push({ id, line: lines[k], event: item });
         stored++;
         if (item.ts < span.min) span.min = item.ts;
         if (item.ts > span.max) span.max = item.ts;
-      } else if (writer.skippedLine(inputId, lines[k], item.reason)) {
-        skipped++;
+      } else {
+        skips.push({ line: lines[k], reason: item.reason });
       }
     }
-    writer.flush();
     // In the same transaction as the rows: how many of the segment's items are stored.
-    progress.run(batchStart + items.length, input.highestLine, stored - storedBefore, inputId);
+    return { inputId, flows, events, skips, progress: [batchStart + items.length, input.highestLine, stored - storedBefore] };
   };
-  const progress = db.prepare('UPDATE inputs SET progress_items = ?, progress_lines = ?, records = records + ? WHERE id = ?');
-  const commit = db.transaction(write);
-  const flush = (): void => {
-    commit.immediate();
+  const counted = (n: number): void => {
+    skipped += n;
+  };
+  const flush = async (): Promise<void> => {
+    const batch = batchOf();
+    const highest = input.highestLine;
     batchStart += items.length;
     items = [];
     lines = [];
-    options.onBatch?.(c.path, input.highestLine);
+    await sink.submit(batch, (n) => {
+      counted(n);
+      options.onBatch?.(c.path, highest);
+    });
   };
-  const take = (item: ParseItem): void => {
+  /** True when the batch is full. */
+  const take = (item: ParseItem): boolean => {
     if (item.kind === 'note') {
       fileNotes.push(item.message);
-      return;
+      return false;
     }
     const line = input.realLine(item.kind === 'issue' ? item.line : item.origin.line);
-    if (line === undefined) return; // a replayed prelude line: stored by an earlier segment
+    if (line === undefined) return false; // a replayed prelude line: stored by an earlier segment
     if (line < firstItemLine) firstItemLine = line;
     // Parsing is deterministic, so after a crash the segment's first items are the ones stored.
-    if (seen++ < alreadyStored) return;
+    if (seen++ < alreadyStored) return false;
     if (segmentStart + seen > ORDINALS_PER_INPUT) throw new StoreError(`${c.path}: more than ${ORDINALS_PER_INPUT} records in one input`, 'split the file');
     // A joined mail message lists its lines (mail-queue.ts `lines`) in the parser's numbering too.
     if (plan.from.lines > 0 && item.kind === 'log' && typeof item.fields.lines === 'string') item.fields.lines = fileLines(input, item.fields.lines);
     items.push(item);
     lines.push(line);
-    if (items.length >= batchSize) flush();
+    return items.length >= batchSize;
   };
 
   try {
-    const assembly = { idleTimeout: options.idleTimeout, statusInterval: options.statusInterval, maxFlows: options.maxFlows };
-    const parsed = c.parser.parse(input, time, assembly) as AsyncIterable<ParseItem> & { batches?(): AsyncIterable<ParseItem[]> };
+    const parsed = c.parser.parse(input, time, assembly ?? { idleTimeout: options.idleTimeout, statusInterval: options.statusInterval, maxFlows: options.maxFlows }) as AsyncIterable<ParseItem> & { batches?(): AsyncIterable<ParseItem[]> };
     if (typeof parsed.batches === 'function') {
-      for await (const batch of parsed.batches()) for (const item of batch) take(item);
+      for await (const batch of parsed.batches()) for (const item of batch) if (take(item)) await flush();
     } else {
-      for await (const item of parsed) take(item);
+      for await (const item of parsed) if (take(item)) await flush();
     }
+
+    const streamMode = input.usedStream && !input.usedLines;
+    // The header lines before the first record, replayed to the parser when the file is read on.
+    const prelude = plan.from.lines === 0 ? Math.min(firstItemLine - 1, input.consumedLines) : plan.row!.prelude_lines;
+    // The last rows and the end of the segment in one transaction: a file is 'complete' exactly
+    // when all its rows are in, and items a parser gives only at the end of the file (a held
+    // event, an unfinished mail) are never stored while it is still 'reading'.
+    const last = batchOf();
+    last.final = {
+      readMode: streamMode ? 'stream' : 'lines',
+      consumedBytes: streamMode ? c.size : input.consumedBytes,
+      consumedLines: streamMode ? 0 : input.consumedLines,
+      prelude,
+      size: c.size,
+      mtimeMs: c.mtimeMs,
+      fingerprint: fingerprintOf(c.head),
+      fingerprintLen,
+      format: c.parser.name,
+      notes: fileNotes,
+      nextOrdinal: segmentStart + batchStart + items.length,
+    };
+    const highest = input.highestLine;
+    await sink.submit(last, (n) => {
+      counted(n);
+      options.onBatch?.(c.path, highest);
+    });
+    // The next file's bookkeeping is written on this thread: the worker must be idle.
+    await sink.drain();
   } catch (error) {
     throw storeErrorFrom(error, db.name);
   }
-
-  const streamMode = input.usedStream && !input.usedLines;
-  // The header lines before the first record, replayed to the parser when the file is read on.
-  const prelude = plan.from.lines === 0 ? Math.min(firstItemLine - 1, input.consumedLines) : plan.row!.prelude_lines;
-  // The last rows and the end of the segment in one transaction: a file is 'complete' exactly
-  // when all its rows are in, and items a parser gives only at the end of the file (a held
-  // event, an unfinished mail) are never stored while it is still 'reading'.
-  db.transaction(() => {
-    write();
-    const before = db.prepare('SELECT notes FROM inputs WHERE id = ?').pluck().get(inputId) as string;
-    const allNotes = [...new Set([...(JSON.parse(before) as string[]), ...fileNotes])];
-    db.prepare(
-      `UPDATE inputs SET state = 'complete', read_mode = ?, consumed_bytes = ?, consumed_lines = ?, prelude_lines = ?, size = ?, mtime_ms = ?,
-         fingerprint = ?, fingerprint_len = ?, format = ?, notes = ?, next_ordinal = ?, last_ingest = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?`,
-    ).run(
-      streamMode ? 'stream' : 'lines', streamMode ? c.size : input.consumedBytes, streamMode ? 0 : input.consumedLines, prelude,
-      c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.parser.name, JSON.stringify(allNotes), segmentStart + batchStart + items.length, inputId,
-    );
-  }).immediate();
-  options.onBatch?.(c.path, input.highestLine);
-  return { ...base, inputId, outcome: plan.outcome, stored, skipped, notes: fileNotes };
+  return { ...base, inputId, outcome: plan.outcome, stored, skipped, notes: fileNotes, ...(assemblyNotes.length ? { warnings: assemblyNotes } : {}) };
 }

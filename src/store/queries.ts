@@ -4,6 +4,8 @@ import type { ExplainedSpike, FlowPart, FlowRecord, InputSummary, LogEvent, Micr
 import type { Dataset } from '../sources/options.js';
 import type { Store } from './db.js';
 import type { TimeWindow } from './log-windows.js';
+import { decodeFlowPack } from './flow-pack.js';
+import { ORDINALS_PER_INPUT } from './schema.js';
 import { EVENT_COLUMNS, eventFromRow, FLOW_COLUMNS, FLOW_ROW_ID, FLOW_ROW_PARTS, flowFromRow, type EventRow, type FlowRow } from './rows.js';
 
 function partsByFlow(rows: [number, number, number, number, number][]): Map<number, FlowPart[]> {
@@ -19,7 +21,8 @@ function partsByFlow(rows: [number, number, number, number, number][]): Map<numb
 /** path, src, dst, dir, state, flags, byte_basis. */
 const INTERNED_FLOW_COLUMNS = [1, 7, 9, 11, 12, 13, 16] as const;
 
-function flowsWhere(db: Store, where: string, params: unknown[]): FlowRecord[] {
+/** The flows of `where`, by start time; their row ids are pushed onto `ids` when given, in the same order. */
+function flowsWhere(db: Store, where: string, params: unknown[], ids?: number[]): FlowRecord[] {
   const rows = db.prepare(`SELECT ${FLOW_COLUMNS} FROM flow_rows f JOIN inputs i ON i.id = f.input_id ${where} ORDER BY f.start_us, f.id`).raw(true).all(...params) as FlowRow[];
   // Only argus status-record flows have parts: asked for only when one is there.
   const withParts = rows.some((r) => r[FLOW_ROW_PARTS] > 0);
@@ -42,14 +45,32 @@ function flowsWhere(db: Store, where: string, params: unknown[]): FlowRecord[] {
     return v;
   };
   return rows.map((r) => {
+    ids?.push(r[FLOW_ROW_ID]);
     for (const k of INTERNED_FLOW_COLUMNS) r[k] = intern(r[k] as string | null) as never;
     return flowFromRow(r, r[FLOW_ROW_PARTS] > 0 ? parts?.get(r[FLOW_ROW_ID]) : undefined);
   });
 }
 
-/** Every stored flow, by start time. */
+/**
+ * Every stored flow, by start time (ties by row id). Inputs whose flows are all in packs
+ * (flow-pack.ts) are read from those; the others (stored before schema 3, or whose rows were
+ * partly deleted) from their rows.
+ */
 export function allFlows(db: Store): FlowRecord[] {
-  return flowsWhere(db, '', []);
+  const flows: FlowRecord[] = [];
+  const ids: number[] = [];
+  const strings = new Map<string, string>();
+  const packs = db.prepare('SELECT p.data, i.path FROM flow_packs p JOIN inputs i ON i.id = p.input_id WHERE i.flows_packed = 1 ORDER BY p.first_id').raw(true);
+  for (const [data, path] of packs.iterate() as IterableIterator<[Buffer, string]>) decodeFlowPack(data, path, ids, flows, strings);
+  // Each input's rows are one id range (ORDINALS_PER_INPUT): read by rowid, no scan.
+  const unpacked = db.prepare('SELECT id FROM inputs WHERE flows_packed = 0').pluck().all() as number[];
+  for (const input of unpacked) {
+    const rows = flowsWhere(db, 'WHERE f.id >= ? AND f.id < ?', [input * ORDINALS_PER_INPUT, (input + 1) * ORDINALS_PER_INPUT], ids);
+    for (const f of rows) flows.push(f);
+  }
+  const order = Array.from({ length: flows.length }, (_, k) => k);
+  order.sort((a, b) => flows[a].start - flows[b].start || ids[a] - ids[b]);
+  return order.map((k) => flows[k]);
 }
 
 /** Flows active at some time in [from, to): they start before `to` and end at or after `from`. */
@@ -154,8 +175,9 @@ export function saveExplainedSpikes(db: Store, spikes: ExplainedSpike[], rulesVe
     .pluck();
   const run = db.prepare('INSERT INTO analysis_runs (rules_version, bin_width_us) VALUES (?, ?)');
   const spike = db.prepare(
-    `INSERT INTO spike_rows (run_id, number, start_us, end_us, peak_us, bytes, baseline_bytes, excess_bytes, score, hosts, unexplained_bytes, unexplained)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO spike_rows (run_id, number, start_us, end_us, peak_us, bytes, baseline_bytes, excess_bytes, score, hosts, unexplained_bytes, unexplained,
+       pkts, onset_us, detected, triggers, figures, host_series)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const explanation = db.prepare(
     'INSERT INTO explanation_rows (spike_row, rank, rule, title, confidence, summary, evidence, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -174,6 +196,7 @@ export function saveExplainedSpikes(db: Store, spikes: ExplainedSpike[], rulesVe
       const spikeId = spike.run(
         runId, s.id, s.start, s.end, s.peak, s.bytes, s.baselineBytes, s.excessBytes, s.score, JSON.stringify(s.hosts),
         x.unexplainedBytes, JSON.stringify(x.unexplained.map((u) => ({ ...flowRef(u.flow), bytes: u.bytes }))),
+        s.pkts, s.onset, s.detected ? 1 : 0, s.triggers ? JSON.stringify(s.triggers) : null, s.figures ? JSON.stringify(s.figures) : null, s.hostSeries ?? null,
       ).lastInsertRowid;
       x.explanations.forEach((e, rank) => {
         const id = explanation.run(spikeId, rank + 1, e.rule, e.title, e.confidence, e.summary, JSON.stringify(e.evidence), e.bytes).lastInsertRowid;

@@ -4,6 +4,7 @@
 // per record cost more than SQLite's own work (BENCHMARKS.md (g)).
 import type { FieldValue, FlowPart, FlowRecord, LogEvent } from '../event.js';
 import type { Store } from './db.js';
+import { decodeFlowPack, FlowPackBuilder } from './flow-pack.js';
 
 /** The columns the read queries select, in this order, with the input's current path as the origin file. */
 export const FLOW_COLUMNS = `f.id, i.path, f.line, f.flow_id, f.start_us, f.end_us, f.proto, f.src, f.sport, f.dst, f.dport,
@@ -78,6 +79,44 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 
 const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
+/** An event's row values (event_rows, after id, input and line). */
+export interface EventRowValues {
+  ts: number;
+  service: string;
+  action: string | null;
+  host: string | null;
+  program: string | null;
+  pid: number | null;
+  fields: string | null;
+  message: string | null;
+  msgAt: number | null;
+  raw: string;
+}
+
+export function eventRowValues(e: LogEvent): EventRowValues {
+  let fields: string | null = null;
+  for (const _ in e.fields) {
+    fields = JSON.stringify(e.fields);
+    break;
+  }
+  // A syslog event's message is the end of its line: kept once, as an offset into raw.
+  const raw = e.origin.raw;
+  const message = e.message;
+  const tail = raw.length >= message.length && raw.endsWith(message) && !SURROGATE.test(raw);
+  return {
+    ts: e.ts,
+    service: e.service,
+    action: opt(e.action),
+    host: opt(e.host),
+    program: opt(e.program),
+    pid: opt(e.pid),
+    fields,
+    message: tail ? null : message,
+    msgAt: tail ? raw.length - message.length : null,
+    raw,
+  };
+}
+
 /** Rows per INSERT statement: one call into SQLite per 32 rows instead of per row (BENCHMARKS.md (g)). */
 export const ROWS_PER_INSERT = 32;
 
@@ -130,6 +169,9 @@ export class RowWriter {
   private readonly skip;
   /** Parts wait for their flow's row (the reference is checked at once). */
   private parts: unknown[][] = [];
+  private readonly pack = new FlowPackBuilder();
+  private packInput = -1;
+  private readonly packInsert;
 
   constructor(db: Store) {
     this.flows = new BufferedInsert(
@@ -142,9 +184,17 @@ export class RowWriter {
     this.part = db.prepare('INSERT INTO flow_parts (flow_row, seq, start_us, end_us, pkts, bytes) VALUES (?, ?, ?, ?, ?, ?)');
     // One reason per skipped line: a second one for the same line adds nothing to count.
     this.skip = db.prepare('INSERT OR IGNORE INTO skipped_lines (input_id, line, reason) VALUES (?, ?, ?)');
+    this.packInsert = db.prepare('INSERT INTO flow_packs (first_id, input_id, count, data) VALUES (?, ?, ?, ?)');
   }
 
   flowRecord(id: number, inputId: number, line: number, f: FlowRecord): void {
+    this.flowRow(id, inputId, line, f);
+    if (inputId !== this.packInput) this.flushPack();
+    this.packInput = inputId;
+    this.pack.add(id, line, f);
+  }
+
+  private flowRow(id: number, inputId: number, line: number, f: FlowRecord): void {
     const parts = f.parts;
     const partCount = parts ? parts.length : 0;
     const v = this.flows.buffer;
@@ -183,31 +233,37 @@ export class RowWriter {
   }
 
   logEvent(id: number, inputId: number, line: number, e: LogEvent): void {
-    let fields: string | null = null;
-    for (const _ in e.fields) {
-      fields = JSON.stringify(e.fields);
-      break;
-    }
-    // A syslog event's message is the end of its line: kept once, as an offset into raw.
-    const raw = e.origin.raw;
-    const message = e.message;
-    const tail = raw.length >= message.length && raw.endsWith(message) && !SURROGATE.test(raw);
+    this.eventRow(id, inputId, line, eventRowValues(e));
+  }
+
+  eventRow(id: number, inputId: number, line: number, r: EventRowValues): void {
     const v = this.events.buffer;
     const i = this.events.at();
     v[i] = id;
     v[i + 1] = inputId;
     v[i + 2] = line;
-    v[i + 3] = e.ts;
-    v[i + 4] = e.service;
-    v[i + 5] = opt(e.action);
-    v[i + 6] = opt(e.host);
-    v[i + 7] = opt(e.program);
-    v[i + 8] = opt(e.pid);
-    v[i + 9] = fields;
-    v[i + 10] = tail ? null : message;
-    v[i + 11] = tail ? raw.length - message.length : null;
-    v[i + 12] = raw;
+    v[i + 3] = r.ts;
+    v[i + 4] = r.service;
+    v[i + 5] = r.action;
+    v[i + 6] = r.host;
+    v[i + 7] = r.program;
+    v[i + 8] = r.pid;
+    v[i + 9] = r.fields;
+    v[i + 10] = r.message;
+    v[i + 11] = r.msgAt;
+    v[i + 12] = r.raw;
     this.events.added();
+  }
+
+  /** The flows of a pack made elsewhere (the main thread, for the write worker): their rows, and the pack as it is. */
+  flowsOfPack(inputId: number, pack: Uint8Array): void {
+    const ids: number[] = [];
+    const flows: FlowRecord[] = [];
+    decodeFlowPack(pack, '', ids, flows, new Map());
+    if (flows.length === 0) return;
+    this.flushPack();
+    for (let k = 0; k < flows.length; k++) this.flowRow(ids[k], inputId, flows[k].origin.line, flows[k]);
+    this.packInsert.run(ids[0], inputId, flows.length, pack);
   }
 
   skippedLine(inputId: number, line: number, reason: string): boolean {
@@ -220,5 +276,13 @@ export class RowWriter {
     this.events.flush();
     for (const p of this.parts) this.part.run(p);
     this.parts = [];
+    this.flushPack();
+  }
+
+  private flushPack(): void {
+    if (this.pack.size === 0) return;
+    const first = this.pack.firstId;
+    const count = this.pack.size;
+    this.packInsert.run(first, this.packInput, count, this.pack.take());
   }
 }

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 
 /** Bump with every migration appended below. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * A record's row id is its input's id times 2^32 plus its ordinal: its place among the items
@@ -21,8 +21,34 @@ export const MAX_INPUT_ID = 2 ** 21 - 1;
 const iso = (col: string): string =>
   `(strftime('%Y-%m-%dT%H:%M:%S', ${col} / 1000000, 'unixepoch') || '.' || printf('%06d', ${col} % 1000000) || 'Z')`;
 
+const SPIKES_V1 = `CREATE VIEW spikes AS
+SELECT s.number AS spike, ${iso('s.start_us')} AS start, ${iso('s.end_us')} AS "end", ${iso('s.peak_us')} AS peak,
+  s.start_us, s.end_us, s.bytes, s.baseline_bytes, s.excess_bytes, s.score,
+  (SELECT count(*) FROM explanation_rows x WHERE x.spike_row = s.id) AS explanations,
+  s.unexplained_bytes, json_extract(s.hosts, '$[0].host') AS top_host,
+  r.rules_version, r.created AS computed, r.id AS run
+FROM spike_rows s JOIN analysis_runs r ON r.id = s.run_id
+WHERE r.id = (SELECT max(id) FROM analysis_runs);
+`;
+
+/** Schema 3: what found each spike (`triggers`: the series whose bins were hot, 'bytes,flows') and its figures per series. */
+const SPIKES_V3 = `CREATE VIEW spikes AS
+SELECT s.number AS spike, ${iso('s.start_us')} AS start, ${iso('s.end_us')} AS "end", ${iso('s.peak_us')} AS peak,
+  s.start_us, s.end_us, s.bytes, s.baseline_bytes, s.excess_bytes, s.score,
+  (SELECT count(*) FROM explanation_rows x WHERE x.spike_row = s.id) AS explanations,
+  s.unexplained_bytes, json_extract(s.hosts, '$[0].host') AS top_host,
+  (SELECT group_concat(value, ',') FROM json_each(s.triggers)) AS triggers, s.host_series, s.detected, s.pkts,
+  json_extract(s.figures, '$.bytes.z') AS bytes_z,
+  json_extract(s.figures, '$.pkts.baseline') AS baseline_pkts, json_extract(s.figures, '$.pkts.z') AS pkts_z,
+  json_extract(s.figures, '$.flows.total') AS flows_started, json_extract(s.figures, '$.flows.baseline') AS baseline_flows,
+  json_extract(s.figures, '$.flows.z') AS flows_z, s.figures,
+  r.rules_version, r.created AS computed, r.id AS run
+FROM spike_rows s JOIN analysis_runs r ON r.id = s.run_id
+WHERE r.id = (SELECT max(id) FROM analysis_runs);
+`;
+
 /** The documented views; `message` is how an event's message is read from its row. */
-const views = (message: string): string => `
+const views = (message: string, spikesView = SPIKES_V1): string => `
 CREATE VIEW flows AS
 SELECT f.id, i.path AS file, f.line,
   ${iso('f.start_us')} AS start, ${iso('f.end_us')} AS "end",
@@ -45,15 +71,7 @@ FROM event_rows e JOIN inputs i ON i.id = e.input_id;
 CREATE VIEW skipped AS
 SELECT i.path AS file, s.line, s.reason FROM skipped_lines s JOIN inputs i ON i.id = s.input_id;
 
-CREATE VIEW spikes AS
-SELECT s.number AS spike, ${iso('s.start_us')} AS start, ${iso('s.end_us')} AS "end", ${iso('s.peak_us')} AS peak,
-  s.start_us, s.end_us, s.bytes, s.baseline_bytes, s.excess_bytes, s.score,
-  (SELECT count(*) FROM explanation_rows x WHERE x.spike_row = s.id) AS explanations,
-  s.unexplained_bytes, json_extract(s.hosts, '$[0].host') AS top_host,
-  r.rules_version, r.created AS computed, r.id AS run
-FROM spike_rows s JOIN analysis_runs r ON r.id = s.run_id
-WHERE r.id = (SELECT max(id) FROM analysis_runs);
-
+${spikesView}
 CREATE VIEW explanations AS
 SELECT s.number AS spike, ${iso('s.start_us')} AS spike_start, x.rank, x.rule, x.title, x.confidence,
   x.summary, x.bytes,
@@ -341,6 +359,34 @@ ${INDICES}
 
 ${views('coalesce(e.message, substr(e.raw, e.msg_at + 1))')}`;
 
+/** Spikes keep what found them and their figures (packets, flows started, each against its
+ * baseline); a capture's input keeps the flow assembly settings its flows were made with. */
+const V3 = `
+DROP VIEW spikes;
+ALTER TABLE spike_rows ADD COLUMN pkts REAL;
+ALTER TABLE spike_rows ADD COLUMN onset_us INTEGER;
+ALTER TABLE spike_rows ADD COLUMN detected INTEGER NOT NULL DEFAULT 1;
+-- JSON: ["bytes","flows"]; NULL for a window the user picked, and for spikes saved before schema 3.
+ALTER TABLE spike_rows ADD COLUMN triggers TEXT;
+-- JSON: {"bytes": {"total", "baseline", "z"}, "pkts": ..., "flows": ...}.
+ALTER TABLE spike_rows ADD COLUMN figures TEXT;
+ALTER TABLE spike_rows ADD COLUMN host_series TEXT;
+-- JSON: {"idleTimeout", "statusInterval", "maxFlows"} (microseconds, flows) for packet captures; NULL otherwise.
+ALTER TABLE inputs ADD COLUMN assembly TEXT;
+
+-- A packed copy of each batch's flows (flow-pack.ts), for loading them all at once. 1 when
+-- every flow row of the input is in a pack: inputs stored before schema 3 are read row by row.
+ALTER TABLE inputs ADD COLUMN flows_packed INTEGER NOT NULL DEFAULT 0;
+UPDATE inputs SET flows_packed = 1 WHERE records = 0 AND state = 'complete';
+CREATE TABLE flow_packs (
+  -- The row id of the pack's first flow; the pack's flows are that input's (same id range).
+  first_id INTEGER PRIMARY KEY,
+  input_id INTEGER NOT NULL REFERENCES inputs(id),
+  count INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+${SPIKES_V3}`;
+
 export interface Migration {
   /** The schema version this migration produces. */
   to: number;
@@ -351,4 +397,5 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   { to: 1, up: (db) => db.exec(V1) },
   { to: 2, up: (db) => db.exec(V2) },
+  { to: 3, up: (db) => db.exec(V3) },
 ];

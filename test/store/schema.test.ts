@@ -67,7 +67,7 @@ test('a schema 1 store read-only is not upgraded: query asks for an ingest first
   const dir = tempDir(t);
   const file = path.join(dir, 'case.db');
   writeV1Store(file, path.join(dir, 'messages'));
-  assert.throws(() => openStore(file, { readonly: true }), /has store schema 1, older than this flowlink's 2.*/);
+  assert.throws(() => openStore(file, { readonly: true }), new RegExp(`has store schema 1, older than this flowlink's ${SCHEMA_VERSION}`));
 });
 
 test('a fresh ingest after the upgrade continues the input ids and ordinals', async (t) => {
@@ -81,4 +81,27 @@ test('a fresh ingest after the upgrade continues the input ids and ordinals', as
   const report = await ingestInputs(db, [log], { zone: 'UTC', year: 2008 });
   assert.deepEqual(report.files.map((f) => [f.outcome, f.stored, f.inputId]), [['new', 50, 3]]);
   assert.deepEqual(runQuery(db, 'SELECT min(id), max(id), count(*) FROM event_rows').rows, [[3 * ORDINALS_PER_INPUT, 3 * ORDINALS_PER_INPUT + 49, 50]]);
+});
+
+test('a schema 2 store gains spike triggers and figures and the inputs\' assembly settings; old spikes read as unknown', (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'case.db');
+  const old = new Database(file);
+  MIGRATIONS[0].up(old);
+  MIGRATIONS[1].up(old);
+  old.exec(`
+    INSERT INTO meta VALUES ('schema_version', '2');
+    INSERT INTO inputs (id, path, format, dev, ino, size, mtime_ms, fingerprint, fingerprint_len, state, time_context)
+      VALUES (1, 'capture.pcap', 'pcap', 1, 1, 100, 0, 'aa', 10, 'complete', '{}');
+    INSERT INTO analysis_runs (id, rules_version) VALUES (1, 'v2');
+    INSERT INTO spike_rows (id, run_id, number, start_us, end_us, peak_us, bytes, baseline_bytes, excess_bytes, score, hosts, unexplained_bytes, unexplained)
+      VALUES (1, 1, 1, 0, 9000000, 0, 1500, 10, 1490, 9, '[{"host":"10.0.0.2"}]', 0, '[]');
+  `);
+  old.close();
+  const db = openStore(file);
+  t.after(() => closeStore(db));
+  assert.equal(schemaVersionOf(db), 3);
+  assert.deepEqual(runQuery(db, 'SELECT spike, bytes, top_host, triggers, pkts, flows_started, detected FROM spikes').rows, [[1, 1500, '10.0.0.2', null, null, null, 1]]);
+  assert.deepEqual(runQuery(db, 'SELECT path, assembly FROM inputs').rows, [['capture.pcap', null]]);
+  assert.deepEqual(runQuery(db, 'PRAGMA integrity_check').rows, [['ok']]);
 });
