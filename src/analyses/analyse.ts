@@ -13,6 +13,8 @@ export interface AnalyseOptions {
   window?: { from: Micros; to: Micros };
   /** Zone whose days and times of day recurrence is judged in. */
   zone: string;
+  /** findSpikes's answer for these flows and options, when the caller already has it. */
+  found?: { series?: BinSeries; spikes: Spike[] };
 }
 
 export interface Analysis {
@@ -36,7 +38,7 @@ export function findSpikes(flows: FlowRecord[], options: AnalyseOptions): { seri
 }
 
 export function analyse(flows: FlowRecord[], logs: LogEvent[], rules: RuleSet, options: AnalyseOptions): Analysis {
-  const { series, spikes } = findSpikes(flows, options);
+  const { series, spikes } = options.found ?? findSpikes(flows, options);
   // All flows, not only the spike's: a control connection may start before the spike window.
   const first = explainSpikes(spikes, rules, logs, { flows });
   // The sure matches tell each log's clock offset; matching again on the sensor's clock

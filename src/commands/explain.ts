@@ -28,12 +28,19 @@ export async function explain(inputs: string[], flags: ExplainFlags): Promise<nu
   const rules = await loadRules(flags.rules, flags.builtinRules);
   // Only the log events near the spikes are read from the store: a day of logs is large.
   const slack = Math.max(0, ...rules.rules.map((r) => r.timeSlack));
-  const logWindows = (flows: FlowRecord[]) => logWindowsFor(findSpikes(flows, { spikes, window, zone: displayZone ?? 'UTC' }).spikes, Math.max(LOG_WINDOW_MARGIN, 2 * slack));
+  // The spikes found to choose the windows are the analysis's too: detection runs once.
+  const windowZone = displayZone ?? 'UTC';
+  let found: { flows: FlowRecord[]; spikes: ReturnType<typeof findSpikes> } | undefined;
+  const logWindows = (flows: FlowRecord[]) => {
+    found = { flows, spikes: findSpikes(flows, { spikes, window, zone: windowZone }) };
+    return logWindowsFor(found.spikes.spikes, Math.max(LOG_WINDOW_MARGIN, 2 * slack));
+  };
   const loaded = await loadFor(inputs, flags, { logWindows });
   if (!loaded) return 1;
   const { data, zone, store } = loaded;
   try {
-    const analysis = analyse(data.flows, data.logs, rules, { spikes, window, zone });
+    const reuse = found && found.flows === data.flows && zone === windowZone ? found.spikes : undefined;
+    const analysis = analyse(data.flows, data.logs, rules, { spikes, window, zone, found: reuse });
     if (flags.db) saveExplainedSpikes(store, analysis.explained, rulesVersion(rules), { binWidth: analysis.series!.width });
     const report = reportOf(data, zone, analysis.series!.width, analysis.explained, analysis.clockSkew);
     if (flags.html) writeHtmlReport(flags.html, report, analysis.series!);
