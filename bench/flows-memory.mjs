@@ -15,8 +15,10 @@ const input = await openInput(file);
 let read = 0;
 let next = every;
 const rows = [];
-const stream = input.stream;
-// Count the bytes as the parser pulls them, and sample memory at each step.
+// Count the bytes as the parser pulls them (reused buffers when the input has them, as the
+// parser reads them), and sample memory at each step.
+const stream = input.reusedStream ?? input.stream;
+input.reusedStream = undefined;
 input.stream = async function* () {
   for await (const chunk of stream()) {
     read += chunk.length;

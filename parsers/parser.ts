@@ -23,6 +23,12 @@ export interface InputFile {
   /** The whole content as a byte stream, for binary formats. */
   stream(): AsyncIterable<Buffer>;
   /**
+   * The same bytes as `stream()`, read into buffers that are reused: a chunk is valid only until
+   * the next one is asked for, so only for readers that keep no view of a chunk past that.
+   * Optional: without it, `stream()`.
+   */
+  reusedStream?(): AsyncIterable<Buffer>;
+  /**
    * The same lines as `lines()`, an array per chunk read: line parsers that use it await
    * once per megabyte instead of once per line. Optional: inputs without it are read by line.
    */

@@ -73,7 +73,9 @@ export async function* pcapFlowBatches(input: InputFile, options: PcapFlowOption
     flows.add(meta, d);
   };
 
-  for await (const chunk of input.stream()) {
+  // Reused read buffers when the input has them: the reader keeps no view of a chunk after
+  // pushRaw (it copies a split record's tail), and flows hold numbers and strings only.
+  for await (const chunk of input.reusedStream?.() ?? input.stream()) {
     reader.pushRaw(chunk, sink);
     const done = flows.drain();
     if (issues.length > 0) {

@@ -1,6 +1,6 @@
 // Streaming capture reader for classic pcap and pcapng. Packets are views into the chunks the
-// stream delivers (no copies); only a record split across two chunks is stitched into a buffer
-// of its own. Formats: libpcap's pcap-savefile(5) and the pcapng draft (IETF opsawg-pcapng).
+// stream delivers (no copies); only a record split across two chunks is copied and stitched into
+// a buffer of its own, so nothing holds a chunk after its push and read buffers can be reused. Formats: libpcap's pcap-savefile(5) and the pcapng draft (IETF opsawg-pcapng).
 import type { Micros } from '../../src/event.js';
 
 export interface CapturePacket {
@@ -139,7 +139,8 @@ export class CaptureParser {
       }
       const need = this.pendingNeed;
       if (need < 0 || this.pendingLen + chunk.length < need) {
-        this.pending.push(chunk);
+        // A copy: the chunk's buffer may be reused by the next read (InputFile.reusedStream).
+        this.pending.push(Buffer.from(chunk));
         this.pendingLen += chunk.length;
         return;
       }
@@ -153,7 +154,8 @@ export class CaptureParser {
     }
     const used = this.parse(buf);
     if (used < buf.length && !this.stopped) {
-      this.pending.push(buf.subarray(used));
+      // A copy of the tail (less than one record), for the same reason.
+      this.pending.push(Buffer.from(buf.subarray(used)));
       this.pendingLen = buf.length - used;
     }
   }

@@ -14,7 +14,8 @@ import { InputError, TimeContextError } from '../errors.js';
 import { openDetectedInputs, type DetectedInput } from '../sources/read-streams.js';
 import type { Dataset, ReadOptions } from '../sources/options.js';
 import { microsToLocalDate, type TimeContext } from '../time.js';
-import type { TimeCompleteness } from '../../parsers/parser.js';
+import type { FlowAssemblyOptions, TimeCompleteness } from '../../parsers/parser.js';
+import { itemBatches } from '../../parsers/batches.js';
 
 type Candidate = DetectedInput;
 
@@ -55,17 +56,21 @@ export async function streamFlowInputs(args: string[], options: ReadOptions, onF
       options.onInput?.(file, c.parser.name);
       const { time, notes } = timeContextFor(c, options, span);
       const summary: InputSummary = { file, format: c.parser.name, events: 0, skipped: 0, notes };
-      for await (const item of c.parser.parse(c.input, time)) {
-        if (item.kind === 'flow') {
-          summary.events++;
-          if (item.start < span.min) span.min = item.start;
-          if (item.end > span.max) span.max = item.end;
-          onFlow(item);
-        } else if (item.kind === 'issue') {
-          summary.skipped++;
-          summary.firstSkipped ??= { line: item.line, reason: item.reason };
-        } else if (item.kind === 'note') {
-          summary.notes.push(item.message);
+      const assembly: FlowAssemblyOptions = { idleTimeout: options.idleTimeout, statusInterval: options.statusInterval, maxFlows: options.maxFlows };
+      // In batches (an array per chunk read): one await per megabyte of capture, not per flow.
+      for await (const batch of itemBatches(c.parser.parse(c.input, time, assembly))) {
+        for (const item of batch) {
+          if (item.kind === 'flow') {
+            summary.events++;
+            if (item.start < span.min) span.min = item.start;
+            if (item.end > span.max) span.max = item.end;
+            onFlow(item);
+          } else if (item.kind === 'issue') {
+            summary.skipped++;
+            summary.firstSkipped ??= { line: item.line, reason: item.reason };
+          } else if (item.kind === 'note') {
+            summary.notes.push(item.message);
+          }
         }
       }
       inputs.push(summary);

@@ -4,14 +4,16 @@
 import { Command, Option } from 'commander';
 import type { FlowRecord } from '../event.js';
 import { FlowlinkError } from '../errors.js';
-import { closeStore } from '../store/db.js';
 import type { ReadOptions } from '../sources/options.js';
 import { parseDateOption, systemZone } from '../time.js';
 import { plural } from '../units.js';
-import { ConnectionTable, rankConnections, SORT_KEYS, type SortKey } from '../analyses/connections.js';
+import { ConnectionTable, rankTable, SORT_KEYS, type SortKey } from '../analyses/connections.js';
 import { flowFilter, type FlowPredicate } from '../analyses/flow-filter.js';
 import { flowListCsv, flowListJson, renderFlowTable, type FlowListing } from '../views/flow-list.js';
-import { collect, loadFor, parseYear, reportSkipped, zones } from './common.js';
+// Light imports only: the store, the rules and SQLite (common.js) load for --db alone, so that a
+// capture listing does not pay their start-up.
+import { collect, parseYear, zones } from './read-options.js';
+import { flowAssemblyFromFlags } from '../../parsers/pcap/assembly-options.js';
 import { streamFlowInputs } from './flows-input.js';
 
 export interface FlowsFlags {
@@ -24,6 +26,10 @@ export interface FlowsFlags {
   year?: string;
   date?: string;
   db?: string;
+  /** Flow assembly from captures, as for the analysis commands. */
+  idleTimeout?: string;
+  statusInterval?: string;
+  maxFlows?: string;
 }
 
 function parseTop(text: string | undefined): number | undefined {
@@ -43,17 +49,17 @@ export async function flowsCommand(inputs: string[], flags: FlowsFlags): Promise
   const sort = parseSort(flags.sort);
   const top = parseTop(flags.top);
   // The filter is checked before anything is read: a typo should not wait for a 10 GB capture.
-  const keep: FlowPredicate = flags.filter !== undefined ? flowFilter(flags.filter) : () => true;
+  const keep: FlowPredicate | undefined = flags.filter !== undefined ? flowFilter(flags.filter) : undefined;
+  const assembly = flowAssemblyFromFlags(flags);
   const { zone, zoneFor } = zones(flags.tz);
+  // Running totals per connection, never the records: memory follows connections (connections.ts).
   const table = new ConnectionTable();
   let listing: Omit<FlowListing, 'flows' | 'matched' | 'connections' | 'records'>;
   const base = { filter: flags.filter, sort, top, zone: zone ?? 'UTC' };
-  // The listing prints no status intervals: dropping them keeps one small record per flow.
-  const take = (f: FlowRecord) => {
-    f.parts = undefined;
-    table.add(f);
-  };
+  // The listing prints no status intervals, and the table keeps none (it keeps no record at all).
+  const take = (f: FlowRecord) => table.add(f);
   if (flags.db) {
+    const [{ loadFor }, { closeStore }] = await Promise.all([import('./common.js'), import('../store/db.js')]);
     const loaded = await loadFor(inputs, flags);
     if (!loaded) return 1;
     closeStore(loaded.store);
@@ -66,24 +72,23 @@ export async function flowsCommand(inputs: string[], flags: FlowsFlags): Promise
       zoneFor,
       year: parseYear(flags.year),
       date: flags.date ? parseDateOption(flags.date) : undefined,
+      ...assembly,
       onInput: process.stderr.isTTY && !process.env.CI ? (file, format) => process.stderr.write(`reading ${file} (${format})\n`) : undefined,
     };
     const read = await streamFlowInputs(inputs, options, take);
     listing = { ...base, ...read };
   }
-  reportSkipped({ flows: [], logs: [], inputs: listing.inputs, ignored: listing.ignored });
+  if (listing.inputs.some((i) => i.skipped > 0)) (await import('./common.js')).reportSkipped({ flows: [], logs: [], inputs: listing.inputs, ignored: listing.ignored });
   if (table.records === 0) {
     const why = listing.ignored.length ? ` (${listing.ignored.map((i) => `${i.file}: ${i.reason}`).join('; ')})` : '';
     process.stderr.write(`flowlink: no flow records in ${inputs.length ? inputs.join(', ') : flags.db}${why}: give a capture or flow file\n`);
     return 1;
   }
-  // Filtering after the merge is the same as before it (a filter reads only the key fields)
-  // and gives the count of all connections for the headline.
-  const connections = table.connections();
-  const matched = connections.filter(keep);
-  const ranked = rankConnections(matched, sort, top);
-  const full: FlowListing = { ...listing, flows: ranked, matched: matched.length, connections: connections.length, records: table.records };
-  if (ranked.length === 0) {
+  // Filtering after the merge: the filter's src and dst are the connection's initiator and
+  // responder, known only once its records are merged; it also gives the headline's count of all.
+  const ranked = rankTable(table, sort, top, keep);
+  const full: FlowListing = { ...listing, flows: ranked.flows, matched: ranked.matched, connections: ranked.connections, records: table.records };
+  if (ranked.flows.length === 0) {
     process.stderr.write(`flowlink: no connection matches '${flags.filter}' (of ${plural(full.connections, 'connection')} read)\n`);
     if (flags.json) process.stdout.write(JSON.stringify(flowListJson(full), null, 2) + '\n');
     return 1;
@@ -106,6 +111,9 @@ export function registerFlows(program: Command): void {
     .option('--year <yyyy>', 'year of stamps that have none')
     .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
     .option('--db <file>', 'case file (SQLite): list what is stored there, adding only what is new in the inputs')
+    .option('--idle-timeout <dur>', 'captures: a flow silent this long is finished, e.g. 60s, 2m (default 120s)')
+    .option('--status-interval <dur>', 'captures: a status record per flow this often, like argus -S (default 5s)')
+    .option('--max-flows <n>', 'captures: most flows held at once; past it the oldest are finished early, with a note (default 1000000)')
     .addHelpText(
       'after',
       "\nExamples:\n  flowlink flows capture.pcap --top 10\n  flowlink flows capture.pcap --filter 'host 10.2.3.102 and not port 22' \\\n    --sort rate\n  flowlink flows argus.txt --filter 'dst port 21 or portrange 20000-60000' --csv\n" +

@@ -34,7 +34,7 @@ interface JsonFlow {
   srcPkts: number | null; dstPkts: number | null; srcBytes: number | null; dstBytes: number | null;
   srcPayload: number | null; dstPayload: number | null; duration: number; rate: number; records: number;
 }
-interface Listing { version: number; filter: string | null; sort: string; top: number | null; records: number; connections: number; matched: number; flows: JsonFlow[]; ignored: { file: string; reason: string }[]; inputs: { file: string; format: string; events: number; skipped: number; firstSkipped: { line: number; reason: string } | null }[] }
+interface Listing { version: number; filter: string | null; sort: string; top: number | null; records: number; connections: number; matched: number; flows: JsonFlow[]; ignored: { file: string; reason: string }[]; inputs: { file: string; format: string; events: number; skipped: number; firstSkipped: { line: number; reason: string } | null; notes: string[] }[] }
 
 const json = (...args: string[]): { code: number | null; listing: Listing; stderr: string } => {
   const r = run('flows', ...args, '--json');
@@ -194,6 +194,36 @@ describe('flowlink flows', () => {
     const r = run('flows', fixture('logs', 'pure-ftpd-backup.log'));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no flow records in .*pure-ftpd-backup\.log .*a log, not flow records/);
+  });
+
+  it('the flow assembly flags reach the capture: --idle-timeout, --status-interval, --max-flows', (t) => {
+    // The sample's FTP control connection is silent for the 3.5 minutes of the upload: the
+    // default 120 s idle timeout cuts it in two flows, 5 minutes keeps it one.
+    const capture = path.join(ROOT, 'samples', 'ftp-capture', 'capture.pcap');
+    const plain = json(capture).listing;
+    const long = json(capture, '--idle-timeout', '5m').listing;
+    assert.equal(long.records, plain.records - 1);
+    assert.equal(long.connections, plain.connections);
+    assert.deepEqual(long.flows.map((f) => [ends(f), f.pkts, f.bytes]), plain.flows.map((f) => [ends(f), f.pkts, f.bytes]), 'the same connections and counts');
+    // A status record per second instead of per 5 s: the upload's records follow its duration.
+    const upload = plain.flows[0];
+    const fine = json(capture, '--status-interval', '1s').listing.flows[0];
+    assert.equal(ends(fine), ends(upload));
+    assert.ok(fine.records > 4 * upload.records, `${fine.records} records at 1 s, ${upload.records} at 5 s over ${upload.duration} s`);
+    // A table of one flow: every new flow finishes the one before, with a note saying so.
+    const capped = json(capture, '--max-flows', '1').listing;
+    assert.ok(capped.records > plain.records);
+    assert.ok(capped.inputs[0].notes.some((n) => /flow table reached 1 concurrent flows/.test(n)), capped.inputs[0].notes.join('; '));
+    assert.equal(capped.flows.reduce((s, f) => s + f.pkts, 0), plain.flows.reduce((s, f) => s + f.pkts, 0), 'no packet lost');
+    // With --db they go to the ingest.
+    const db = path.join(scratch(t), 'case.db');
+    assert.equal(json(capture, '--db', db, '--idle-timeout', '5m').listing.records, long.records);
+    for (const [flag, value, message] of [['--idle-timeout', '0', /--idle-timeout '0' is not a duration above zero/], ['--status-interval', '5x', /--status-interval '5x' is not a duration/], ['--max-flows', 'many', /--max-flows 'many' is not a whole number/]] as const) {
+      const r = run('flows', capture, flag, value);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
   });
 
   it('user errors: the message and a caret under the offending word, exit 2, no stack trace', () => {

@@ -149,6 +149,29 @@ describe('pcap reader: streaming', () => {
     });
   }
 
+  it('read buffers reused between chunks: a record split across two reads is copied, the flows are the same', async () => {
+    const { pcapFlows } = await import('../../../parsers/pcap/index.js');
+    const { memoryInput } = await import('./helpers.js');
+    /** One buffer for every chunk, scribbled over before the next is copied in, as a reused read buffer is. */
+    async function* reused(buf: Buffer, size: number): AsyncGenerator<Buffer> {
+      const scratch = Buffer.alloc(size);
+      for (let i = 0; i < buf.length; i += size) {
+        scratch.fill(0xa5);
+        const n = buf.copy(scratch, 0, i, Math.min(buf.length, i + size));
+        yield scratch.subarray(0, n);
+      }
+    }
+    for (const name of ['zeek-ftp-retr-epsv.pcap', 'zeek-smtp-bdat-invalid.pcapng', 'loopback-ftp-passive-upload.pcap']) {
+      const buf = fixture(name);
+      const fresh = await pcapFlows(memoryInput(buf, name));
+      assert.ok(fresh.length > 0);
+      for (const size of [7, 1000, 4096]) {
+        const input = { ...memoryInput(buf, name), reusedStream: () => reused(buf, size) };
+        assert.deepEqual(await pcapFlows(input), fresh, `${name}, ${size}-byte reused chunks`);
+      }
+    }
+  });
+
   it('packets are views of the input chunk, not copies', async () => {
     const { CaptureParser } = await import('../../../parsers/pcap/reader.js');
     const buf = fixture('zeek-ftp-retr-epsv.pcap');
