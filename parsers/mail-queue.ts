@@ -17,6 +17,8 @@ export const MAIL_MAX_OPEN = 50_000;
 
 export interface OpenMessage {
   qid: string;
+  /** Its key in the join's map (see MailQueueJoin.key). */
+  key: string;
   host?: string;
   program?: string;
   origin: Origin;
@@ -55,8 +57,18 @@ export class MailQueueJoin {
     private readonly maxOpen: number = MAIL_MAX_OPEN,
   ) {}
 
-  private static key(host: string | undefined, qid: string): string {
-    return host === undefined ? qid : `${host}\u0000${qid}`;
+  /** The host of the first message: its messages are keyed by queue id alone. */
+  private mainHost?: string;
+  /** The message touched last: touching it again needs no move to the map's end. */
+  private lastTouched?: OpenMessage;
+
+  /**
+   * Queue ids are unique per host. A file mostly has one host, so its messages are keyed by
+   * the bare queue id and only other hosts' by host and id: no string built per line.
+   */
+  private key(host: string | undefined, qid: string): string {
+    if (host !== undefined && host === (this.mainHost ??= host)) return qid;
+    return host === undefined ? `\u0000${qid}` : `${host}\u0000${qid}`;
   }
 
   /** Every event passes here first: moves the log clock on and expires idle messages. */
@@ -76,18 +88,23 @@ export class MailQueueJoin {
    * record (`create` false): it joins one that is open, else it stays a line event only.
    */
   touch(event: LogEvent, qid: string, create = true): OpenMessage | undefined {
-    const key = MailQueueJoin.key(event.host, qid);
+    const key = this.key(event.host, qid);
     let msg = this.open.get(key);
     if (msg) {
-      this.open.delete(key);
+      // Moved to the end, so the map stays in last-touched order (see tick).
+      if (msg !== this.lastTouched) {
+        this.open.delete(key);
+        this.open.set(key, msg);
+      }
     } else if (!create) {
       return undefined;
     } else {
-      msg = { qid, origin: event.origin, lastTs: event.ts, lines: [], fields: {}, to: [], statuses: [], relays: [], relayIps: [], finals: 0 };
+      msg = { qid, key, origin: event.origin, lastTs: event.ts, lines: [], fields: {}, to: [], statuses: [], relays: [], relayIps: [], finals: 0 };
       if (event.host !== undefined) msg.host = event.host;
       if (event.program !== undefined) msg.program = event.program;
+      this.open.set(key, msg);
     }
-    this.open.set(key, msg);
+    this.lastTouched = msg;
     msg.lines.push(event.origin.line);
     msg.lastTs = event.ts;
     return msg;
@@ -104,7 +121,7 @@ export class MailQueueJoin {
 
   /** An open record, without touching it. */
   peek(host: string | undefined, qid: string): OpenMessage | undefined {
-    return this.open.get(MailQueueJoin.key(host, qid));
+    return this.open.get(this.key(host, qid));
   }
 
   addRecipient(msg: OpenMessage, r: Recipient, final: boolean): void {
@@ -118,7 +135,8 @@ export class MailQueueJoin {
 
   /** Emits the joined delivery event of `msg` and forgets it. */
   finish(msg: OpenMessage, out: ParseItem[], incomplete = false): void {
-    this.open.delete(MailQueueJoin.key(msg.host, msg.qid));
+    this.open.delete(msg.key);
+    if (this.lastTouched === msg) this.lastTouched = undefined;
     // A cut-off record with no sender, recipient or size (a session's `client=` line and
     // nothing after it) says nothing its line events do not: no delivery for it.
     if (incomplete && msg.fields.from === undefined && msg.to.length === 0 && msg.fields.size === undefined) return;
@@ -171,15 +189,16 @@ function addUnique(list: string[], value: string): void {
 }
 
 function describe(qid: string, f: Record<string, FieldValue>): string {
-  const parts = [`message ${qid}`];
-  if (f.from !== undefined) parts.push(`from <${f.from}>`);
-  if (f.to !== undefined) parts.push(`to ${String(f.to).split(',').map((t) => `<${t}>`).join(', ')}`);
-  if (f.size !== undefined) parts.push(`${f.size} bytes`);
-  if (f.client !== undefined) parts.push(`client ${f.client}`);
-  if (f.relay !== undefined) parts.push(`relay ${f.relay}`);
-  if (f.status !== undefined) parts.push(`status ${f.status}`);
-  if (f.incomplete) parts.push('(incomplete)');
-  return parts.join(' ');
+  // Concatenated, not parts joined: one of these per message.
+  let text = 'message ' + qid;
+  if (f.from !== undefined) text += ' from <' + f.from + '>';
+  if (f.to !== undefined) text += ' to <' + String(f.to).replaceAll(',', '>, <') + '>';
+  if (f.size !== undefined) text += ' ' + f.size + ' bytes';
+  if (f.client !== undefined) text += ' client ' + f.client;
+  if (f.relay !== undefined) text += ' relay ' + f.relay;
+  if (f.status !== undefined) text += ' status ' + f.status;
+  if (f.incomplete) text += ' (incomplete)';
+  return text;
 }
 
 /** `host[ip]` or `host[ip]:port` -> parts; `[ip]` alone too. undefined when there are no brackets. */

@@ -32,7 +32,7 @@
 //    origin its first line's.
 import type { FieldValue, LogEvent, ParseItem } from '../src/event.js';
 import type { Parser } from './parser.js';
-import { MailQueueJoin, splitHostAddress } from './mail-queue.js';
+import { MailQueueJoin } from './mail-queue.js';
 import { readSyslogLines, syslogTimeCompleteness } from './syslog.js';
 import { splitSyslogLine, type SyslogHeader } from './syslog-header.js';
 import { createProgramAssembler, interpretKnownPrograms } from './syslog-programs.js';
@@ -53,31 +53,51 @@ export function postfixDaemon(program: string | undefined): string | undefined {
   return program.slice(slash + 1);
 }
 
-// Short ids are hex (`2BD192839B`); long ids (enable_long_queue_ids, `44JCRG5tYPzCqt2`) use an
-// alphabet without vowels, so no word such as `warning:` is taken for one.
-const QID_RE = /^([0-9A-F]{6,12}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12,20}): /;
+/**
+ * Length of the queue id that opens `message` (`2BD192839B: ...`), 0 when it has none. Short
+ * ids are hex (`2BD192839B`, 6-12 characters); long ids (enable_long_queue_ids,
+ * `44JCRG5tYPzCqt2`, 12-20) use an alphabet without vowels, so no word such as `warning:` is
+ * taken for one. The language of
+ * `/^([0-9A-F]{6,12}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12,20}): /`, by char codes.
+ */
+export function queueIdLength(message: string): number {
+  let hex = true;
+  let long = true;
+  let n = 0;
+  for (; n <= 20; n++) {
+    const c = message.charCodeAt(n);
+    if (c >= 48 && c <= 57) continue;
+    const upper = c >= 65 && c <= 90;
+    const lower = c >= 97 && c <= 122;
+    if (!upper && !lower) break;
+    if (!upper || c > 70) hex = false;
+    if (VOWELS[c & ~32] === 1) long = false;
+  }
+  if (message.charCodeAt(n) !== 58 /* : */ || message.charCodeAt(n + 1) !== 32) return 0;
+  return (hex && n >= 6 && n <= 12) || (long && n >= 12 && n <= 20) ? n : 0;
+}
+
+const VOWELS = new Uint8Array(128);
+for (const c of 'AEIOU') VOWELS[c.charCodeAt(0)] = 1;
 
 /**
- * `key=value` lists as postfix writes them, comma- or space-separated; values in `<>` may hold
- * anything but `>`. A `(...)` after a value (`status=sent (250 ok)`, `nrcpt=1 (queue active)`)
- * ends the list: it is kept as `comment`.
+ * Scans the `key=value` list at `text[from..]` (see parseKeyValues) into `spans`, four
+ * indices a pair: key start, key end, value start, value end. Returns where the `(...)`
+ * comment starts (after the `(`), or -1. Indices only, so the hot path slices just the
+ * values it keeps.
  */
-export function parseKeyValues(text: string): { values: Record<string, string>; comment?: string } {
-  const values: Record<string, string> = {};
-  let comment: string | undefined;
-  let i = 0;
+function scanPairs(text: string, from: number, spans: number[]): number {
+  spans.length = 0;
+  let i = from;
   const n = text.length;
   while (i < n) {
-    while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 44)) i++;
+    let c = text.charCodeAt(i);
+    while (c === 32 || c === 44 /* , */) c = text.charCodeAt(++i);
     if (i >= n) break;
-    if (text.charCodeAt(i) === 40 /* ( */) {
-      comment = text.slice(i + 1, text.endsWith(')') ? n - 1 : n);
-      break;
-    }
+    if (c === 40 /* ( */) return i + 1;
     const eq = text.indexOf('=', i);
     if (eq < 0) break;
-    const key = text.slice(i, eq);
-    if (!/^[\w-]+$/.test(key)) {
+    if (!isKeyWord(text, i, eq)) {
       // Free text between pairs (`returned to sender`): skip a word.
       const sp = text.indexOf(' ', i);
       if (sp < 0) break;
@@ -85,152 +105,399 @@ export function parseKeyValues(text: string): { values: Record<string, string>; 
       continue;
     }
     let j = eq + 1;
-    let value: string;
+    let valueStart: number;
+    let valueEnd: number;
     if (text.charCodeAt(j) === 60 /* < */) {
       const close = text.indexOf('>', j);
-      const end = close < 0 ? n : close + 1;
-      value = text.slice(j + 1, close < 0 ? n : close);
-      j = end;
+      valueStart = j + 1;
+      valueEnd = close < 0 ? n : close;
+      j = close < 0 ? n : close + 1;
     } else {
       let k = j;
-      while (k < n && text.charCodeAt(k) !== 44 && text.charCodeAt(k) !== 32) k++;
-      value = text.slice(j, k);
+      for (let ch = text.charCodeAt(k); k < n && ch !== 44 && ch !== 32; ch = text.charCodeAt(++k));
+      valueStart = j;
+      valueEnd = k;
       j = k;
     }
-    values[key] = value;
+    spans.push(i, eq, valueStart, valueEnd);
     i = j;
   }
+  return -1;
+}
+
+/** Whether text[from, to) matches `^[\w-]+$`. */
+function isKeyWord(text: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45)) return false;
+  }
+  return true;
+}
+
+/**
+ * `key=value` lists as postfix writes them, comma- or space-separated; values in `<>` may hold
+ * anything but `>`. A `(...)` after a value (`status=sent (250 ok)`, `nrcpt=1 (queue active)`)
+ * ends the list: it is kept as `comment`.
+ */
+export function parseKeyValues(text: string): { values: Record<string, string>; comment?: string } {
+  const spans: number[] = [];
+  const commentAt = scanPairs(text, 0, spans);
+  const values: Record<string, string> = {};
+  for (let k = 0; k < spans.length; k += 4) values[text.slice(spans[k], spans[k + 1])] = text.slice(spans[k + 2], spans[k + 3]);
   const result: { values: Record<string, string>; comment?: string } = { values };
-  if (comment !== undefined) result.comment = comment;
+  if (commentAt >= 0) result.comment = commentOf(text, commentAt);
   return result;
 }
 
-function setClient(fields: Record<string, FieldValue>, text: string, prefix = 'client'): boolean {
-  const addr = splitHostAddress(text);
-  if (!addr) return false;
-  fields[prefix] = addr.ip;
-  if (addr.host !== undefined) fields[`${prefix}_host`] = addr.host;
-  if (addr.port !== undefined) fields[`${prefix}_port`] = addr.port;
+/** The `(...)` comment from just after its `(`: to a closing `)` at the end, or to the end. */
+function commentOf(text: string, at: number): string {
+  return text.slice(at, text.charCodeAt(text.length - 1) === 41 /* ) */ ? text.length - 1 : text.length);
+}
+
+/**
+ * The values of the keys postfix's queue-id lines use, read from one scan: each slot holds
+ * the value's span in the text (start, end), -1 when the key is absent; a key given twice
+ * keeps its last value, as parseKeyValues does.
+ */
+const KEY_SLOTS = ['client', 'sasl_method', 'sasl_username', 'message-id', 'from', 'size', 'nrcpt', 'to', 'orig_to', 'relay', 'delay', 'delays', 'dsn', 'status', 'uid'] as const;
+type KeySlot = (typeof KEY_SLOTS)[number];
+const SLOT_OF = new Map<string, number>(KEY_SLOTS.map((k, i) => [k, i]));
+/**
+ * A key's slot by its length and first char (no two of the keys share both), so a key is
+ * found without slicing it: one table read and one startsWith. -1: not a key kept.
+ */
+const MAX_KEY = 16;
+const SLOT_BY_START = new Int8Array(MAX_KEY * 128).fill(-1);
+for (const [i, k] of KEY_SLOTS.entries()) {
+  const at = k.length * 128 + k.charCodeAt(0);
+  if (SLOT_BY_START[at] >= 0) throw new Error(`postfix keys ${k} and ${KEY_SLOTS[SLOT_BY_START[at]]} share a length and first char`);
+  SLOT_BY_START[at] = i;
+}
+
+class PairSlots {
+  readonly starts = new Int32Array(KEY_SLOTS.length);
+  readonly ends = new Int32Array(KEY_SLOTS.length);
+  private readonly spans: number[] = [];
+  text = '';
+  commentAt = -1;
+
+  read(text: string, from: number): void {
+    this.text = text;
+    this.starts.fill(-1);
+    this.commentAt = scanPairs(text, from, this.spans);
+    const spans = this.spans;
+    for (let k = 0; k < spans.length; k += 4) {
+      const ks = spans[k];
+      const len = spans[k + 1] - ks;
+      const c = text.charCodeAt(ks);
+      if (len >= MAX_KEY || c >= 128) continue;
+      const slot = SLOT_BY_START[len * 128 + c];
+      if (slot >= 0 && text.startsWith(KEY_SLOTS[slot], ks)) {
+        this.starts[slot] = spans[k + 2];
+        this.ends[slot] = spans[k + 3];
+      }
+    }
+  }
+
+  has(key: KeySlot): boolean {
+    return this.starts[SLOT_OF.get(key)!] >= 0;
+  }
+
+  get(key: KeySlot): string | undefined {
+    const slot = SLOT_OF.get(key)!;
+    const start = this.starts[slot];
+    return start < 0 ? undefined : this.text.slice(start, this.ends[slot]);
+  }
+
+  /** The value as a number when it is `\d+` (or `\d+(\.\d+)?` with `decimal`), else undefined. */
+  number(key: KeySlot, decimal = false): number | undefined {
+    const slot = SLOT_OF.get(key)!;
+    const start = this.starts[slot];
+    if (start < 0) return undefined;
+    return decimalAt(this.text, start, this.ends[slot], decimal);
+  }
+}
+
+/** text[from, to) as a number when it matches `^\d+$` (`^\d+(\.\d+)?$` with `fraction`). */
+function decimalAt(text: string, from: number, to: number, fraction: boolean): number | undefined {
+  let k = from;
+  let value = 0;
+  for (; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 48 || c > 57) break;
+    value = value * 10 + c - 48;
+  }
+  if (k === from) return undefined;
+  // Past 15 digits the sum above can round differently from Number().
+  if (k === to) return k - from > 15 ? Number(text.slice(from, to)) : value;
+  if (!fraction || text.charCodeAt(k) !== 46 || k + 1 === to) return undefined;
+  for (let d = k + 1; d < to; d++) {
+    const c = text.charCodeAt(d);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(text.slice(from, to));
+}
+
+/**
+ * End of `\S+\[[^\]]*\](?::\d+)?` at `from` (`host[ip]`, `host[ip]:port`), or -1: the
+ * address a postfix message names after `from `. Like the regex, the last `[` of the word
+ * that a `]` follows.
+ */
+function bracketAddressEnd(text: string, from: number): number {
+  let wordEnd = text.indexOf(' ', from);
+  if (wordEnd < 0) wordEnd = text.length;
+  for (let open = text.lastIndexOf('[', wordEnd - 1); open > from; open = text.lastIndexOf('[', open - 1)) {
+    const close = text.indexOf(']', open);
+    if (close < 0) continue;
+    let end = close + 1;
+    if (text.charCodeAt(end) === 58 /* : */) {
+      let k = end + 1;
+      while (isDigitCode(text.charCodeAt(k))) k++;
+      if (k > end + 1) end = k;
+    }
+    return end;
+  }
+  return -1;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `splitHostAddress(text.slice(from, to))` into fields, without the intermediate strings. */
+function setClientAt(fields: Record<string, FieldValue>, text: string, from: number, to: number, prefix = 'client'): boolean {
+  const open = text.lastIndexOf('[', to - 1);
+  if (open < from) return false;
+  const close = text.indexOf(']', open);
+  if (close < 0 || close >= to) return false;
+  const v6 = text.startsWith('IPv6:', open + 1);
+  fields[prefix] = text.slice(v6 ? open + 6 : open + 1, close);
+  let hostStart = from;
+  let hostEnd = open;
+  while (hostStart < hostEnd && text.charCodeAt(hostStart) <= 32) hostStart++;
+  while (hostEnd > hostStart && text.charCodeAt(hostEnd - 1) <= 32) hostEnd--;
+  // As splitHostAddress: trimmed, not '' or 'unknown', one trailing dot (`mx.example.org.`) dropped.
+  if (hostEnd > hostStart && !(hostEnd - hostStart === 7 && text.startsWith('unknown', hostStart))) {
+    if (text.charCodeAt(hostEnd - 1) === 46 /* . */) hostEnd--;
+    fields[`${prefix}_host`] = text.slice(hostStart, hostEnd);
+  }
+  if (text.charCodeAt(close + 1) === 58 && close + 2 < to) {
+    const port = decimalAt(text, close + 2, to, false);
+    if (port !== undefined) fields[`${prefix}_port`] = port;
+  }
   return true;
+}
+
+function setClient(fields: Record<string, FieldValue>, text: string, prefix = 'client'): boolean {
+  return setClientAt(fields, text, 0, text.length, prefix);
 }
 
 /** Reads one postfix message (the syslog message part) of `daemon`. */
 export function parsePostfixMessage(daemon: string, message: string): PostfixLine {
   const fields: Record<string, FieldValue> = {};
+  const action = readPostfixMessage(daemon, message, fields);
   const line: PostfixLine = { daemon, fields };
-  let text = message;
-  const q = QID_RE.exec(message);
-  if (q && q[1] !== 'NOQUEUE') {
-    fields.queue_id = q[1];
-    text = message.slice(q[0].length);
-  } else if (message.startsWith('NOQUEUE: ')) {
-    text = message.slice('NOQUEUE: '.length);
-  }
+  if (action !== undefined) line.action = action;
+  return line;
+}
 
-  let m: RegExpExecArray | null;
-  if ((m = /^(connect|disconnect) from (\S+\[[^\]]*\](?::\d+)?)/.exec(text))) {
-    setClient(fields, m[2]);
-    line.action = m[1];
-    return line;
+const pairs = new PairSlots();
+
+/**
+ * Reads a postfix message into `fields` and returns its action. Dispatch is on the text's
+ * first char (after the queue id): most lines are decided by one comparison, and the
+ * regular expressions left run only on the rare lines they are for.
+ */
+function readPostfixMessage(daemon: string, message: string, fields: Record<string, FieldValue>): string | undefined {
+  let at = 0;
+  const qid = queueIdLength(message);
+  if (qid > 0) {
+    fields.queue_id = message.slice(0, qid);
+    at = qid + 2;
+  } else if (message.startsWith('NOQUEUE: ')) {
+    at = 'NOQUEUE: '.length;
   }
-  if ((m = /^(?:milter-)?reject: (\S+) from (\S+\[[^\]]*\](?::\d+)?): (.*)$/.exec(text))) {
-    setClient(fields, m[2]);
-    fields.command = m[1];
-    const semi = m[3].lastIndexOf('; from=');
-    const tail = semi >= 0 ? m[3].slice(semi + 2) : /; proto=/.test(m[3]) ? m[3].slice(m[3].lastIndexOf('; proto=') + 2) : '';
-    fields.reason = semi >= 0 ? m[3].slice(0, semi) : m[3].replace(/; proto=.*$/, '');
-    const kv = parseKeyValues(tail).values;
-    if (kv.from !== undefined) fields.from = kv.from;
-    if (kv.to !== undefined) fields.to = kv.to;
-    if (kv.helo !== undefined) fields.helo = kv.helo;
-    line.action = 'reject';
-    return line;
-  }
-  if ((m = /^warning: (\S+\[[^\]]*\](?::\d+)?): SASL (\S+) authentication failed/.exec(text))) {
-    setClient(fields, m[1]);
-    fields.sasl_method = m[2];
-    const user = /sasl_username=(\S+)/.exec(text);
-    if (user) fields.user = user[1];
-    line.action = 'login-failed';
-    return line;
-  }
-  if ((m = /^lost connection after (\S+) from (\S+\[[^\]]*\])/.exec(text))) {
-    setClient(fields, m[2]);
-    fields.command = m[1];
-    line.action = 'lost-connection';
-    return line;
-  }
-  if ((m = /^sender (non-delivery|delivery status|delay status) notification: ([0-9A-Za-z]+)$/.exec(text))) {
-    fields.bounce_id = m[2];
-    fields.notification = m[1];
-    line.action = 'bounce';
-    return line;
-  }
-  if (text === 'removed') {
-    line.action = 'removed';
-    return line;
-  }
-  if (fields.queue_id !== undefined && /^[\w-]+=/.test(text)) {
-    const { values, comment } = parseKeyValues(text);
-    if (values.client !== undefined) {
-      setClient(fields, values.client);
-      if (values.sasl_method !== undefined) fields.sasl_method = values.sasl_method;
-      if (values.sasl_username !== undefined) fields.user = values.sasl_username;
-      line.action = 'accepted';
-    }
-    if (values['message-id'] !== undefined) {
-      fields.message_id = values['message-id'];
-      line.action = 'cleanup';
-    }
-    if (values.from !== undefined) fields.from = values.from;
-    if (values.size !== undefined && /^\d+$/.test(values.size)) fields.size = Number(values.size);
-    if (values.nrcpt !== undefined && /^\d+$/.test(values.nrcpt)) fields.nrcpt = Number(values.nrcpt);
-    if (values.to !== undefined) {
-      fields.to = values.to;
-      if (values.orig_to !== undefined) fields.orig_to = values.orig_to;
-      if (values.relay !== undefined) {
-        fields.relay = values.relay;
-        const relay = splitHostAddress(values.relay);
-        // `host[private/dovecot-lmtp]` is a socket, not an address.
-        if (relay && !relay.ip.includes('/')) {
-          fields.relay_ip = relay.ip;
-          if (relay.port !== undefined) fields.relay_port = relay.port;
+  switch (message.charCodeAt(at)) {
+    case 99 /* c */:
+      if (message.startsWith('connect from ', at)) return connection(message, at + 'connect from '.length, fields, 'connect');
+      break;
+    case 100 /* d */:
+      if (message.startsWith('disconnect from ', at)) return connection(message, at + 'disconnect from '.length, fields, 'disconnect');
+      break;
+    case 114 /* r */:
+      if (message.startsWith('reject: ', at)) return reject(message.slice(at), fields);
+      if (message.length - at === 7 && message.startsWith('removed', at)) return 'removed';
+      break;
+    case 109 /* m */:
+      if (message.startsWith('milter-reject: ', at)) return reject(message.slice(at), fields);
+      break;
+    case 119 /* w */:
+      if (message.startsWith('warning: ', at)) {
+        const text = message.slice(at);
+        const m = /^warning: (\S+\[[^\]]*\](?::\d+)?): SASL (\S+) authentication failed/.exec(text);
+        if (m) {
+          setClient(fields, m[1]);
+          fields.sasl_method = m[2];
+          const user = /sasl_username=(\S+)/.exec(text);
+          if (user) fields.user = user[1];
+          return 'login-failed';
         }
       }
-      if (values.delay !== undefined && /^\d+(\.\d+)?$/.test(values.delay)) fields.delay = Number(values.delay);
-      if (values.delays !== undefined) fields.delays = values.delays;
-      if (values.dsn !== undefined) fields.dsn = values.dsn;
-      if (comment !== undefined) {
-        fields.response = comment;
-        const queued = /queued as ([0-9A-Za-z]+)\)?$/.exec(comment);
-        if (queued) fields.relayed_as = queued[1];
+      break;
+    case 108 /* l */: {
+      const m = message.startsWith('lost connection after ', at) ? /^lost connection after (\S+) from (\S+\[[^\]]*\])/.exec(message.slice(at)) : null;
+      if (m) {
+        setClient(fields, m[2]);
+        fields.command = m[1];
+        return 'lost-connection';
       }
+      break;
     }
-    if (values.status !== undefined) {
-      fields.status = values.status;
-      line.action = values.status;
-    } else if (values.to === undefined && values.from !== undefined) {
-      line.action = daemon === 'pickup' ? 'pickup' : 'queued';
+    case 115 /* s */: {
+      const m = message.startsWith('sender ', at) ? /^sender (non-delivery|delivery status|delay status) notification: ([0-9A-Za-z]+)$/.exec(message.slice(at)) : null;
+      if (m) {
+        fields.bounce_id = m[2];
+        fields.notification = m[1];
+        return 'bounce';
+      }
+      break;
     }
-    if (values.uid !== undefined && daemon === 'pickup') line.action = 'pickup';
-    return line;
   }
+  if (qid > 0 && isKeyStart(message, at)) return queueIdPairs(daemon, message, at, fields);
   // Anything else (warnings, postscreen, `too many errors after RCPT from h[ip]`): keep the
   // client when the text names one, no action.
-  if ((m = / from (\S*\[[^\]]+\](?::\d+)?)/.exec(text))) setClient(fields, m[1]);
-  return line;
+  const m = / from (\S*\[[^\]]+\](?::\d+)?)/.exec(at === 0 ? message : message.slice(at));
+  if (m) setClient(fields, m[1]);
+  return undefined;
+}
+
+/** `^[\w-]+=` at `at`. */
+function isKeyStart(text: string, at: number): boolean {
+  const eq = text.indexOf('=', at);
+  return eq > at && isKeyWord(text, at, eq);
+}
+
+/** `connect from host[ip]`, `disconnect from host[ip] ehlo=1 ...`: the client, when bracketed. */
+function connection(message: string, from: number, fields: Record<string, FieldValue>, action: string): string | undefined {
+  const end = bracketAddressEnd(message, from);
+  if (end < 0) {
+    const m = / from (\S*\[[^\]]+\](?::\d+)?)/.exec(message);
+    if (m) setClient(fields, m[1]);
+    return undefined;
+  }
+  setClientAt(fields, message, from, end);
+  return action;
+}
+
+function reject(text: string, fields: Record<string, FieldValue>): string | undefined {
+  const m = /^(?:milter-)?reject: (\S+) from (\S+\[[^\]]*\](?::\d+)?): (.*)$/.exec(text);
+  if (!m) {
+    const from = / from (\S*\[[^\]]+\](?::\d+)?)/.exec(text);
+    if (from) setClient(fields, from[1]);
+    return undefined;
+  }
+  setClient(fields, m[2]);
+  fields.command = m[1];
+  const semi = m[3].lastIndexOf('; from=');
+  const tail = semi >= 0 ? m[3].slice(semi + 2) : /; proto=/.test(m[3]) ? m[3].slice(m[3].lastIndexOf('; proto=') + 2) : '';
+  fields.reason = semi >= 0 ? m[3].slice(0, semi) : m[3].replace(/; proto=.*$/, '');
+  const kv = parseKeyValues(tail).values;
+  if (kv.from !== undefined) fields.from = kv.from;
+  if (kv.to !== undefined) fields.to = kv.to;
+  if (kv.helo !== undefined) fields.helo = kv.helo;
+  return 'reject';
+}
+
+/** A queue-id line of `key=value` pairs: client=, message-id=, from=/size=/nrcpt=, to=/relay=/status= ... */
+function queueIdPairs(daemon: string, message: string, at: number, fields: Record<string, FieldValue>): string | undefined {
+  pairs.read(message, at);
+  let action: string | undefined;
+  const client = pairs.get('client');
+  if (client !== undefined) {
+    setClient(fields, client);
+    const method = pairs.get('sasl_method');
+    if (method !== undefined) fields.sasl_method = method;
+    const user = pairs.get('sasl_username');
+    if (user !== undefined) fields.user = user;
+    action = 'accepted';
+  }
+  const messageId = pairs.get('message-id');
+  if (messageId !== undefined) {
+    fields.message_id = messageId;
+    action = 'cleanup';
+  }
+  const from = pairs.get('from');
+  if (from !== undefined) fields.from = from;
+  const size = pairs.number('size');
+  if (size !== undefined) fields.size = size;
+  const nrcpt = pairs.number('nrcpt');
+  if (nrcpt !== undefined) fields.nrcpt = nrcpt;
+  const to = pairs.get('to');
+  if (to !== undefined) {
+    fields.to = to;
+    const origTo = pairs.get('orig_to');
+    if (origTo !== undefined) fields.orig_to = origTo;
+    const relay = pairs.get('relay');
+    if (relay !== undefined) {
+      fields.relay = relay;
+      const ip: Record<string, FieldValue> = {};
+      // `host[private/dovecot-lmtp]` is a socket, not an address.
+      if (setClient(ip, relay, 'relay') && !String(ip.relay).includes('/')) {
+        fields.relay_ip = ip.relay;
+        if (ip.relay_port !== undefined) fields.relay_port = ip.relay_port;
+      }
+    }
+    const delay = pairs.number('delay', true);
+    if (delay !== undefined) fields.delay = delay;
+    const delays = pairs.get('delays');
+    if (delays !== undefined) fields.delays = delays;
+    const dsn = pairs.get('dsn');
+    if (dsn !== undefined) fields.dsn = dsn;
+    if (pairs.commentAt >= 0) {
+      const comment = commentOf(message, pairs.commentAt);
+      fields.response = comment;
+      const queued = comment.includes('queued as ') ? /queued as ([0-9A-Za-z]+)\)?$/.exec(comment) : null;
+      if (queued) fields.relayed_as = queued[1];
+    }
+  }
+  const status = pairs.get('status');
+  if (status !== undefined) {
+    fields.status = status;
+    action = status;
+  } else if (to === undefined && from !== undefined) {
+    action = daemon === 'pickup' ? 'pickup' : 'queued';
+  }
+  if (daemon === 'pickup' && pairs.has('uid')) action = 'pickup';
+  return action;
+}
+
+/** postfixDaemon per program string: a file has a handful, asked on every postfix line. */
+const daemonOf = new Map<string, string | null>();
+
+function cachedDaemon(program: string | undefined): string | undefined {
+  if (program === undefined) return undefined;
+  let daemon = daemonOf.get(program);
+  if (daemon === undefined) {
+    if (daemonOf.size >= 256) daemonOf.clear();
+    daemon = postfixDaemon(program) ?? null;
+    daemonOf.set(program, daemon);
+  }
+  return daemon ?? undefined;
 }
 
 /** Fills a generic syslog event from a postfix line. */
 export function interpretPostfix(header: SyslogHeader, event: LogEvent): void {
-  const daemon = postfixDaemon(header.program);
+  const daemon = cachedDaemon(header.program);
   if (daemon === undefined) return;
-  const parsed = parsePostfixMessage(daemon, header.message);
   event.service = 'mail';
-  if (parsed.action !== undefined) event.action = parsed.action;
   event.fields.daemon = daemon;
-  Object.assign(event.fields, parsed.fields);
+  const action = readPostfixMessage(daemon, header.message, event.fields);
+  if (action !== undefined) event.action = action;
 }
+
+/** The per-line fields a delivery takes from its lines (the sender only from lines without a recipient). */
+const MESSAGE_KEYS = ['client', 'client_host', 'user', 'message_id', 'from', 'size', 'nrcpt'] as const;
 
 /** Lines that belong to a message's life; other lines with a queue id join an open record only. */
 const OPENING_ACTIONS = new Set(['accepted', 'pickup', 'cleanup', 'queued', 'sent', 'deferred', 'bounced', 'expired', 'bounce', 'removed']);
@@ -284,7 +551,7 @@ export class PostfixJoin {
         this.pendingBounces.delete(qid);
       }
     }
-    for (const key of ['client', 'client_host', 'user', 'message_id', 'from', 'size', 'nrcpt'] as const) {
+    for (const key of MESSAGE_KEYS) {
       if (f[key] !== undefined && !(key === 'from' && f.to !== undefined)) msg.fields[key] = f[key];
     }
     if (typeof f.to === 'string' && event.action !== 'reject') {

@@ -49,8 +49,8 @@ export function parsePureFtpdMessage(message: string): PureFtpdMessage | undefin
   // The user may itself hold `@` (`xxx@xxx.com@192.168.134.56`): the address follows the last one.
   const at = who.lastIndexOf('@');
   if (at < 0) return undefined;
-  const level = message.slice(close + 3, levelEnd);
-  if (!/^[A-Z]+$/.test(level)) return undefined;
+  const level = levelAt(message, close + 3, levelEnd);
+  if (level === undefined) return undefined;
   const user = who.slice(0, at);
   const fields: Record<string, FieldValue> = {};
   // `?` is pure-ftpd's placeholder before login.
@@ -61,8 +61,23 @@ export function parsePureFtpdMessage(message: string): PureFtpdMessage | undefin
   return { action: classify(text, fields), fields };
 }
 
+/** Levels pure-ftpd writes, reused instead of sliced from every line. */
+const LEVELS = ['INFO', 'NOTICE', 'WARNING', 'ERROR', 'DEBUG'];
+
+/** message[from, to) when it matches `^[A-Z]+$`, else undefined. */
+function levelAt(message: string, from: number, to: number): string | undefined {
+  if (to <= from) return undefined;
+  for (let k = from; k < to; k++) {
+    const c = message.charCodeAt(k);
+    if (c < 65 || c > 90) return undefined;
+  }
+  for (const level of LEVELS) if (level.length === to - from && message.startsWith(level, from)) return level;
+  return message.slice(from, to);
+}
+
 function classify(text: string, fields: Record<string, FieldValue>): string | undefined {
-  const transfer = TRANSFER_RE.exec(text);
+  // Only a transfer line ends in `/sec)`: the regex runs on those alone.
+  const transfer = text.endsWith('/sec)') ? TRANSFER_RE.exec(text) : null;
   if (transfer) {
     const bytes = Number(transfer[2]);
     const rate = Number(transfer[3]) * UNIT[transfer[4]];

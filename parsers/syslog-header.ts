@@ -68,6 +68,25 @@ export function splitSyslogLine(line: string): SyslogHeader | undefined {
   return splitRfc3164(line);
 }
 
+/** A header object a line reader fills again for every line (see `splitSyslogLineInto`). */
+export function scratchHeader(): SyslogHeader {
+  return { form: 'rfc3164', stamp: NO_STAMP, pri: undefined, host: undefined, program: undefined, pid: undefined, msgid: undefined, structuredData: undefined, message: '' };
+}
+
+const NO_STAMP: SyslogStamp = { kind: 'no-year', month: 1, day: 1, clock: { hour: 0, minute: 0, second: 0, micro: 0 }, text: '' };
+
+/**
+ * `splitSyslogLine`, with an RFC 3164 line's header written into `scratch` (from
+ * `scratchHeader`) instead of a new object: the line loop's hot path, where the header is
+ * read and dropped before the next line. Other forms still get their own object.
+ */
+export function splitSyslogLineInto(line: string, scratch: SyslogHeader): SyslogHeader | undefined {
+  const c = line.charCodeAt(0);
+  if ((c >= 48 && c <= 57) || (c === 60 && isDigit(line.charCodeAt(line.indexOf('>') + 1)))) return splitIso(line);
+  scratch.pri = scratch.host = scratch.program = scratch.pid = scratch.msgid = scratch.structuredData = undefined;
+  return splitRfc3164(line, scratch);
+}
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -77,7 +96,7 @@ function isDigit(c: number): boolean {
  * `/^(?:<(\d{1,3})>)?([A-Za-z]{3}) {1,2}(\d{1,2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)(?: +|$)/`
  * without a match array and five substrings per line. This and the stamp cache below are most of what made syslog reading 1M lines/s.
  */
-export function splitRfc3164(line: string): SyslogHeader | undefined {
+export function splitRfc3164(line: string, into?: SyslogHeader): SyslogHeader | undefined {
   let i = 0;
   let pri: number | undefined;
   if (line.charCodeAt(0) === 60 /* < */) {
@@ -144,7 +163,13 @@ export function splitRfc3164(line: string): SyslogHeader | undefined {
   if (pri !== undefined) stamp = { ...stamp, text: line.slice(0, end) };
   let start = end;
   while (line.charCodeAt(start) === 32) start++;
-  const header: SyslogHeader = { form: 'rfc3164', stamp, message: '' };
+  let header: SyslogHeader;
+  if (into) {
+    header = into;
+    header.form = 'rfc3164';
+    header.stamp = stamp;
+    header.message = '';
+  } else header = { form: 'rfc3164', stamp, message: '' };
   if (pri !== undefined) header.pri = pri;
   splitHostAndTag(line, start, header);
   return header;
@@ -259,27 +284,64 @@ function splitHostAndTag(line: string, start: number, header: SyslogHeader): voi
     if (sp < 0) return;
     i = sp + 1;
   }
-  const tag = lastTag;
-  if (tag !== undefined && line.startsWith(tag.token, i) && line.charCodeAt(i + tag.token.length) === 32) {
-    if (tag.program !== undefined) header.program = tag.program;
-    if (tag.pid !== undefined) header.pid = tag.pid;
-    header.message = trimEnd(line, i + tag.token.length + 1);
-    return;
-  }
+  // The tag is read in place: its program string comes from a small cache (a file has a
+  // few programs and a new pid on many lines), so a line costs no token slices.
   const sp = line.indexOf(' ', i);
-  const first = sp < 0 ? line.slice(i) : line.slice(i, sp);
-  if (!isTagToken(first)) {
+  const end = sp < 0 ? line.length : sp;
+  if (!isTagAt(line, i, end)) {
     header.message = trimEnd(line, i);
     return;
   }
-  setTag(first, header);
-  if (sp >= 0) lastTag = { token: first, program: header.program, pid: header.pid };
+  setTagAt(line, i, end, header);
   header.message = sp < 0 ? '' : trimEnd(line, sp + 1);
 }
 
-/** The host and tag of the last line split (any file). */
+/** The host of the last line split (any file). */
 let lastHost: string | undefined;
-let lastTag: { token: string; program?: string; pid?: number } | undefined;
+
+/** Programs of recent lines (any file), reused instead of sliced again; a ring of 16. */
+const recentPrograms: string[] = [];
+let nextProgramSlot = 0;
+
+/** line.slice(from, to), the cached string when a recent line had the same program. */
+function programAt(line: string, from: number, to: number): string {
+  const n = to - from;
+  for (let k = 0; k < recentPrograms.length; k++) {
+    const p = recentPrograms[k];
+    if (p.length === n && line.startsWith(p, from)) return p;
+  }
+  const program = line.slice(from, to);
+  recentPrograms[nextProgramSlot] = program;
+  nextProgramSlot = (nextProgramSlot + 1) & 15;
+  return program;
+}
+
+/** `isTagToken(line.slice(from, to))` without the slice. */
+function isTagAt(line: string, from: number, to: number): boolean {
+  if (to - from < 2) return false;
+  const last = line.charCodeAt(to - 1);
+  if (last === 58 /* : */) return true;
+  if (last === 93 /* ] */) {
+    const open = line.lastIndexOf('[', to - 1);
+    return open > from && allDigits(line, open + 1, to - 1);
+  }
+  return false;
+}
+
+/** `setTag(line.slice(from, to), header)` without the slices but the program's. */
+function setTagAt(line: string, from: number, to: number, header: SyslogHeader): void {
+  let end = line.charCodeAt(to - 1) === 58 ? to - 1 : to;
+  if (line.charCodeAt(end - 1) === 93 /* ] */) {
+    const open = line.lastIndexOf('[', end - 1);
+    if (open > from && allDigits(line, open + 1, end - 1)) {
+      let pid = 0;
+      for (let k = open + 1; k < end - 1; k++) pid = pid * 10 + line.charCodeAt(k) - 48;
+      header.pid = pid;
+      end = open;
+    }
+  }
+  if (end > from) header.program = programAt(line, from, end);
+}
 
 /** line.slice(from).trimEnd(), without the second string when nothing trails. */
 function trimEnd(line: string, from: number): string {

@@ -6,7 +6,7 @@ import type { TimeContext } from '../src/time.js';
 import type { InputFile, Parser, ParseStream, TimeCompleteness } from './parser.js';
 import { batchesOf } from './batches.js';
 import { createProgramAssembler, interpretKnownPrograms } from './syslog-programs.js';
-import { isRfc3164Line, repeatCount, splitSyslogLine, SyslogClock, whyNotSyslog, type SyslogHeader } from './syslog-header.js';
+import { isRfc3164Line, repeatCount, scratchHeader, splitSyslogLine, splitSyslogLineInto, SyslogClock, whyNotSyslog, type SyslogHeader } from './syslog-header.js';
 
 /** A service parser's reading of one syslog line: may set service, action and fields on `event`. */
 export type SyslogInterpreter = (header: SyslogHeader, event: LogEvent) => void;
@@ -108,7 +108,9 @@ class SyslogLineReader {
   ) {
     this.clock = new SyslogClock(time, { micros: input.mtime.getTime() * 1000, source: "the file's modification time" });
     this.file = input.path;
-    this.split = options.split ?? splitSyslogLine;
+    // The default splitter fills one header object line after line: the event copies what it keeps.
+    const scratch = scratchHeader();
+    this.split = options.split ?? ((line) => splitSyslogLineInto(line, scratch));
     this.tabs = options.tabContinuations ?? true;
     this.assembler = options.assemble?.();
   }

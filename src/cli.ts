@@ -6,15 +6,51 @@ import { FilterSyntaxError, isFlowlinkError, RuleSyntaxError } from './errors.js
 import { version } from './version.js';
 import { applyConfig, CONFIG_NAME, loadConfig } from './config.js';
 import { REPORT_WIDTH, wrap } from './views/wrap.js';
-import { registerExplain } from './commands/explain.js';
-import { registerSpikes } from './commands/spikes.js';
-import { registerTimeline } from './commands/timeline.js';
-import { registerIngest } from './commands/ingest.js';
-import { registerQuery } from './commands/query.js';
-import { registerFormats } from './commands/formats.js';
-import { registerRules } from './commands/rules.js';
-import { registerEvents } from './commands/events.js';
-import { registerFlows } from './commands/flows.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Every command, in the order --help lists them, with the module that registers it. A
+ * module is imported only when its command runs (see `commandsToLoad`): `explain` pulls in
+ * the rules (chevrotain) and SQLite, `timeline` ink and react, about a second of start-up
+ * that `events` or `--version` should not pay.
+ */
+const COMMANDS: [name: string, load: () => Promise<Register>][] = [
+  ['explain', async () => (await import('./commands/explain.js')).registerExplain],
+  ['spikes', async () => (await import('./commands/spikes.js')).registerSpikes],
+  ['flows', async () => (await import('./commands/flows.js')).registerFlows],
+  ['timeline', async () => (await import('./commands/timeline.js')).registerTimeline],
+  ['ingest', async () => (await import('./commands/ingest.js')).registerIngest],
+  ['query', async () => (await import('./commands/query.js')).registerQuery],
+  ['events', async () => (await import('./commands/events.js')).registerEvents],
+  ['formats', async () => (await import('./commands/formats.js')).registerFormats],
+  ['rules', async () => (await import('./commands/rules.js')).registerRules],
+];
+
+/** Options of the program itself that take a value: skipped when looking for the command word. */
+const PROGRAM_VALUE_OPTIONS = new Set(['--config']);
+
+/**
+ * Which commands to register for `argv`: the one named, when it is a command; none for a
+ * bare `--version`; every one otherwise (top-level help lists them all, `help CMD` and a
+ * mistyped command need their names for the answer and the suggestion).
+ */
+function commandsToLoad(args: string[]): string[] {
+  const all = COMMANDS.map(([name]) => name);
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k];
+    if (PROGRAM_VALUE_OPTIONS.has(a)) {
+      k++;
+      continue;
+    }
+    if (a.startsWith('-')) {
+      if (a === '-V' || a === '--version') return [];
+      continue;
+    }
+    return all.includes(a) ? [a] : all;
+  }
+  return all;
+}
 
 const TOP_HELP = `
 Examples:
@@ -51,7 +87,7 @@ const EXIT_CODES: Record<string, string> = {
 };
 
 // Each command lives in src/commands/ and registers itself here, in the order --help lists them.
-function program(): Command {
+async function program(argv: string[]): Promise<Command> {
   const cmd = new Command('flowlink')
     .description(
       'Explain network traffic spikes by linking flow records to the service logs that caused them. ' +
@@ -69,15 +105,11 @@ function program(): Command {
     const config = loadConfig(cmd.opts<{ config?: string }>().config);
     if (config) applyConfig(action, config);
   });
-  registerExplain(cmd);
-  registerSpikes(cmd);
-  registerFlows(cmd);
-  registerTimeline(cmd);
-  registerIngest(cmd);
-  registerQuery(cmd);
-  registerEvents(cmd);
-  registerFormats(cmd);
-  registerRules(cmd);
+  const wanted = new Set(commandsToLoad(argv.slice(2)));
+  const chosen = COMMANDS.filter(([name]) => wanted.has(name));
+  // Imported side by side, registered in the listed order.
+  const registers = await Promise.all(chosen.map(([, load]) => load()));
+  for (const register of registers) register(cmd);
   for (const sub of cmd.commands) {
     const codes = EXIT_CODES[sub.name()];
     if (codes) sub.addHelpText('after', `\n${wrap(`Exit codes: ${codes}; 70 an internal error.`, REPORT_WIDTH, '', '  ').join('\n')}\n`);
@@ -87,7 +119,7 @@ function program(): Command {
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await program().parseAsync(argv);
+    await (await program(argv)).parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander has already printed its message; help and version are not errors.
@@ -109,5 +141,12 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 70;
   }
 }
+
+// A reader that stops early (`flowlink events big.log | head`) closes the pipe: that ends
+// the output, it is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 await main(process.argv);

@@ -5,12 +5,11 @@ import type { Dataset, ReadOptions } from '../sources/options.js';
 import { closeStore, MEMORY, openStore, storeErrorFrom, type Store } from '../store/db.js';
 import { ingestInputs } from '../store/ingest.js';
 import { datasetFromStore, skippedLines, type DatasetOptions } from '../store/queries.js';
-import { parserNamed } from '../../parsers/index.js';
-import { checkZone, MICROS_PER_SECOND, parseDateOption, systemZone } from '../time.js';
+import { MICROS_PER_SECOND } from '../time.js';
+import { collect, parseInstant, readOptionsFrom } from './read-options.js';
 import { DEFAULT_SPIKE_OPTIONS, parseSensitivity, type SpikeOptions } from '../analyses/spikes.js';
 import { parseBinWidth } from '../analyses/bins.js';
 import type { ExplainedSpike } from '../event.js';
-import { DateTime } from 'luxon';
 import { builtinRuleFiles, loadRuleFiles, ruleFilesFrom } from '../rules/load.js';
 import type { RuleSet } from '../rules/types.js';
 import type { ClockSkew } from '../analyses/clock-skew.js';
@@ -45,46 +44,12 @@ export interface ExplainFlags extends CommonFlags {
   html?: string;
 }
 
-/** `--tz Europe/Berlin` for every input, `--tz maillog=America/New_York` for one. */
-export function zones(values: string[]): { zone?: string; zoneFor: Map<string, string> } {
-  let zone: string | undefined;
-  const zoneFor = new Map<string, string>();
-  for (const v of values) {
-    const eq = v.lastIndexOf('=');
-    if (eq > 0) zoneFor.set(v.slice(0, eq), checkZone(v.slice(eq + 1)));
-    else zone = checkZone(v);
-  }
-  return { zone, zoneFor };
-}
-
-/** `--format syslog` for every input, `--format messages=pure-ftpd` for one (like `zones`). */
-export function formats(values: string[] = []): { format?: string; formatFor: Map<string, string> } {
-  let format: string | undefined;
-  const formatFor = new Map<string, string>();
-  for (const v of values) {
-    const eq = v.lastIndexOf('=');
-    if (eq > 0) formatFor.set(v.slice(0, eq), parserNamed(v.slice(eq + 1)).name);
-    else format = parserNamed(v).name;
-  }
-  return { format, formatFor };
-}
+// The read flags live in read-options.ts (light, for `events`); re-exported for the other commands.
+export { collect, formats, parseInstant, parseYear, zones } from './read-options.js';
 
 /** `--verbose`: every skipped line, file:line: reason, on stderr (the count per file follows). */
 export function reportSkippedLines(store: Store): void {
   for (const s of skippedLines(store)) process.stderr.write(`flowlink: ${s.file}:${s.line}: skipped: ${s.reason}\n`);
-}
-
-export function parseYear(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{4}$/.test(text)) throw new FlowlinkError(`--year '${text}' is not a year`, 'use four digits, e.g. --year 2008');
-  return Number(text);
-}
-
-/** `--at 2008-03-08T03:30` in the display zone (an explicit offset or Z wins). */
-export function parseInstant(flag: string, text: string, zone: string): number {
-  const dt = DateTime.fromISO(text, { zone, setZone: true });
-  if (!dt.isValid) throw new FlowlinkError(`${flag} '${text}' is not a time`, 'use ISO 8601, e.g. 2008-03-08T03:30 (in --tz, default UTC) or 2008-03-08T03:30Z');
-  return dt.toMillis() * 1000;
 }
 
 /** Half the window `--at` explains around the moment given. */
@@ -137,16 +102,12 @@ export interface Loaded {
  * why, when there are no flows; the caller closes the store.
  */
 export async function loadFor(inputs: string[], flags: CommonFlags, load: DatasetOptions = {}): Promise<Loaded | undefined> {
-  const { zone, zoneFor } = zones(flags.tz);
+  const { options: read, zone } = readOptionsFrom(flags);
   if (inputs.length === 0 && !flags.db) throw new FlowlinkError('no inputs given', 'name capture, flow and log files or folders, or a case file with --db');
   // A bar on stderr only for a person at a terminal (src/views/progress.ts); nothing otherwise.
   const progress = progressFor(process.stderr);
   const options: ReadOptions = {
-    zone: zone ?? systemZone(),
-    zoneFor,
-    year: parseYear(flags.year),
-    date: flags.date ? parseDateOption(flags.date) : undefined,
-    ...formats(flags.format),
+    ...read,
     ...flowAssemblyFromFlags(flags),
     onInput: progress?.input,
     onProgress: progress?.update,
@@ -184,10 +145,6 @@ export async function loadRules(extra: string[], builtin: boolean): Promise<Rule
   files.push(...ruleFilesFrom(extra, files));
   if (files.length === 0) throw new FlowlinkError('no rules to explain with', 'drop --only-rules or give --rules FILE|DIR');
   return loadRuleFiles(files);
-}
-
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 

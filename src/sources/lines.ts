@@ -4,7 +4,7 @@
 // read and always reported: NUL bytes are removed, invalid UTF-8 becomes U+FFFD, a line
 // longer than MAX_LINE_BYTES is cut, and a gzip stream that ends early (a rotated log copied
 // while being written) ends the file after its last whole line instead of failing the run.
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 /** Longer lines are cut here: a binary file read as text can hold no newline for gigabytes. */
 export const MAX_LINE_BYTES = 64 << 20;
@@ -80,7 +80,10 @@ export async function* lineBatches(chunks: AsyncIterable<Buffer>, damage: ReadDa
   const decode = (buf: Buffer, out: string[]): void => {
     const from = out.length;
     const firstLine = lineNo + 1;
-    const text = buf.toString('utf8');
+    // Logs are mostly ASCII: checked in one pass, such bytes are copied as latin1 (the same
+    // text) instead of decoded, and need no UTF-8 check after.
+    const ascii = isAscii(buf);
+    const text = ascii ? buf.toString('latin1') : buf.toString('utf8');
     let pos = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', pos)) {
       finish(text.slice(pos, nl), out);
@@ -88,7 +91,7 @@ export async function* lineBatches(chunks: AsyncIterable<Buffer>, damage: ReadDa
     }
     if (pos < text.length) finish(text.slice(pos), out);
     const nul = buf.indexOf(0) >= 0;
-    const utf8 = !isUtf8(buf);
+    const utf8 = !ascii && !isUtf8(buf);
     if (nul || utf8) repair(out, from, firstLine, nul, utf8);
   };
 

@@ -102,12 +102,18 @@ function less(a: { t: Micros; seq: number }, b: { t: Micros; seq: number }): boo
   return a.t < b.t || (a.t === b.t && a.seq < b.seq);
 }
 
+/** What a released queue slot holds until the queue is compacted. */
+const RELEASED = undefined as unknown as FlowlinkEvent;
+
 /**
  * One input's records in time order within `window`. In-order arrivals (nearly all) go on
- * a queue in O(1); only records that arrive early-stamped go through a heap.
+ * a queue in O(1), kept as parallel arrays (record, time, arrival number) so that holding
+ * one costs no object of its own; only records that arrive early-stamped go through a heap.
  */
 export class ReorderWindow {
-  private queue: Held[] = [];
+  private events: FlowlinkEvent[] = [];
+  private times: Micros[] = [];
+  private seqs: number[] = [];
   private head = 0;
   private readonly early = new MinHeap<Held>();
   private latest = -Infinity;
@@ -124,16 +130,18 @@ export class ReorderWindow {
   ) {}
 
   get held(): number {
-    return this.queue.length - this.head + this.early.size;
+    return this.events.length - this.head + this.early.size;
   }
 
   /** Adds a record; pushes onto `out` what can no longer be overtaken. */
   add(event: FlowlinkEvent, out: FlowlinkEvent[]): void {
     const t = timeOf(event);
-    const held: Held = { event, t, seq: this.seq++ };
+    const seq = this.seq++;
     if (t >= this.latest) {
       this.latest = t;
-      this.queue.push(held);
+      this.events.push(event);
+      this.times.push(t);
+      this.seqs.push(seq);
     } else if (t < this.released) {
       // Too late to put in place (something later already went out): out now, counted.
       if (this.late) this.late.count++;
@@ -141,7 +149,7 @@ export class ReorderWindow {
       out.push(event);
       return;
     } else {
-      this.early.push(held);
+      this.early.push({ event, t, seq });
     }
     this.release(Math.min(this.latest - this.window, this.settled), out);
     if (this.held > this.maxHeld) this.releaseOne(out);
@@ -158,33 +166,50 @@ export class ReorderWindow {
     while (this.held > 0) this.releaseOne(out);
   }
 
+  /** Whether the queue's head goes before the heap's top (false when the queue is empty). */
+  private queueFirst(): boolean {
+    const h = this.head;
+    if (h >= this.events.length) return false;
+    const e = this.early.peek();
+    return !e || this.times[h] < e.t || (this.times[h] === e.t && this.seqs[h] < e.seq);
+  }
+
   private release(upTo: Micros, out: FlowlinkEvent[]): void {
     for (;;) {
-      const q = this.head < this.queue.length ? this.queue[this.head] : undefined;
-      const e = this.early.peek();
-      const next = q && (!e || less(q, e)) ? q : e;
-      if (!next || next.t >= upTo) break;
-      this.take(next === q, out);
+      if (this.queueFirst()) {
+        if (this.times[this.head] >= upTo) break;
+        this.take(true, out);
+      } else {
+        const e = this.early.peek();
+        if (!e || e.t >= upTo) break;
+        this.take(false, out);
+      }
     }
   }
 
   private releaseOne(out: FlowlinkEvent[]): void {
-    const q = this.head < this.queue.length ? this.queue[this.head] : undefined;
-    const e = this.early.peek();
-    this.take(q !== undefined && (!e || less(q, e)), out);
+    this.take(this.queueFirst(), out);
   }
 
   private take(fromQueue: boolean, out: FlowlinkEvent[]): void {
-    const next = fromQueue ? this.queue[this.head] : this.early.peek()!;
-    if (next.t > this.released) this.released = next.t;
     if (fromQueue) {
-      out.push(this.queue[this.head++].event);
-      // Compact now and then, so the queue's array does not grow with the file.
-      if (this.head > 4096 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
+      const h = this.head++;
+      if (this.times[h] > this.released) this.released = this.times[h];
+      out.push(this.events[h]);
+      // Let go at once: a record the array still pointed to would survive a scavenge.
+      this.events[h] = RELEASED;
+      // Compact now and then, so the queue's arrays do not grow with the file.
+      if (this.head > 4096 && this.head * 2 > this.events.length) {
+        this.events = this.events.slice(this.head);
+        this.times = this.times.slice(this.head);
+        this.seqs = this.seqs.slice(this.head);
         this.head = 0;
       }
-    } else out.push(this.early.pop()!.event);
+    } else {
+      const next = this.early.pop()!;
+      if (next.t > this.released) this.released = next.t;
+      out.push(next.event);
+    }
   }
 }
 

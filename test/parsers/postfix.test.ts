@@ -7,7 +7,8 @@ import type { LogEvent, ParseIssue, ParseItem, ParseNote } from '../../src/event
 import { headLines, openInput } from '../../src/sources/input.js';
 import type { TimeContext } from '../../src/time.js';
 import { detectFormat } from '../../parsers/index.js';
-import { parseKeyValues, parsePostfixMessage, postfixDaemon, postfixParser } from '../../parsers/postfix.js';
+import { parseKeyValues, parsePostfixMessage, postfixDaemon, postfixParser, queueIdLength } from '../../parsers/postfix.js';
+import { splitHostAddress } from '../../parsers/mail-queue.js';
 import { pureFtpdParser } from '../../parsers/pure-ftpd.js';
 import { syslogParser } from '../../parsers/syslog.js';
 import { fixture, iso, parseFile } from '../helpers.js';
@@ -174,5 +175,78 @@ describe('postfix as Debian postfix 3.7.11 writes it (e2e suite: smtpd, no rever
     assert.equal(iso(d.ts), '2026-12-02T01:09:22.000Z');
     // The next connection of the same smtpd process carried no message: its lines stay events.
     assert.deepEqual(logs(items).filter((e) => e.action === 'connect').length, 2);
+  });
+});
+
+describe('postfix: the char-code readers agree with the patterns they replaced', () => {
+  // A seeded generator of tokens near the edges: lengths 1-22, hex, vowels, lower case, digits.
+  function* tokens(seed: number, count: number): Generator<string> {
+    let x = seed;
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31);
+    const alphabets = ['0123456789ABCDEF', '0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'NOQUEUEwarning'];
+    for (let k = 0; k < count; k++) {
+      const alphabet = alphabets[next() % alphabets.length];
+      const length = 1 + (next() % 22);
+      let t = '';
+      for (let i = 0; i < length; i++) t += alphabet[next() % alphabet.length];
+      yield t;
+    }
+  }
+
+  it('queue ids: the same answer as /^([0-9A-F]{6,12}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12,20}): /', () => {
+    const QID_RE = /^([0-9A-F]{6,12}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12,20}): /;
+    const real = ['2BD192839B: client=x', '44JCRG5tYPzCqt2: removed', 'D05CA2D686C: removed', 'NOQUEUE: reject: RCPT', 'warning: hostname', 'Anonymous: x', '2BD192839B:removed', '2BD192839B'];
+    let ids = 0;
+    for (const message of [...real, ...[...tokens(7, 5000)].flatMap((t) => [`${t}: x`, `${t}:x`, t])]) {
+      const m = QID_RE.exec(message);
+      assert.equal(queueIdLength(message), m ? m[1].length : 0, message);
+      if (m) ids++;
+    }
+    assert.ok(ids > 500, `${ids} ids among the generated tokens`);
+  });
+
+  it('connect/disconnect clients: the same fields as the regex and splitHostAddress', () => {
+    const CLIENT_RE = /^(connect|disconnect) from (\S+\[[^\]]*\](?::\d+)?)/;
+    const texts = [
+      // test/fixtures/logs/e2e-postfix-smtpd-discard.log (Debian postfix 3.7) and crowdsec (MIT)
+      'connect from unknown[127.0.0.22]',
+      'disconnect from unknown[127.0.0.22] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5',
+      'connect from not.stretchoid.com[192.168.1.1]',
+      // the shapes postfix uses for IPv6, a port, a trailing dot and odd brackets
+      'connect from mail.example.org[2001:db8::25]',
+      'connect from mail.example.org.[IPv6:2001:db8::25]:587',
+      'connect from a[b]c[d',
+      'connect from [192.0.2.1]',
+      'connect from unknown',
+      'disconnect from x[1.2.3.4]:',
+      'connect from h[a b] ehlo=1',
+    ];
+    for (const text of texts) {
+      const m = CLIENT_RE.exec(text);
+      const got = parsePostfixMessage('smtpd', text);
+      if (!m) {
+        assert.equal(got.action, undefined, text);
+        continue;
+      }
+      const ref = splitHostAddress(m[2])!;
+      assert.equal(got.action, m[1], text);
+      assert.deepEqual([got.fields.client, got.fields.client_host, got.fields.client_port], [ref.ip, ref.host, ref.port], text);
+    }
+  });
+
+  it('queue-id pairs: numbers only when all digits, the last of a repeated key, the relay port, the comment', () => {
+    const sent = parsePostfixMessage('smtp', 'AA10A2839B: to=<support@example.net>, relay=mail1.example.net[198.51.100.55]:25, delay=0.14, delays=0.08/0.01/0.05/0.01, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as C4232266C9)');
+    assert.deepEqual(sent, {
+      daemon: 'smtp',
+      action: 'sent',
+      fields: {
+        queue_id: 'AA10A2839B', to: 'support@example.net', relay: 'mail1.example.net[198.51.100.55]:25', relay_ip: '198.51.100.55', relay_port: 25,
+        delay: 0.14, delays: '0.08/0.01/0.05/0.01', dsn: '2.0.0', response: '250 2.0.0 Ok: queued as C4232266C9', relayed_as: 'C4232266C9', status: 'sent',
+      },
+    });
+    const odd = parsePostfixMessage('qmgr', 'AA10A2839B: from=<a@b>, size=12k, nrcpt=2, nrcpt=3 (queue active)');
+    assert.deepEqual([odd.action, odd.fields.size, odd.fields.nrcpt], ['queued', undefined, 3]);
+    const socket = parsePostfixMessage('lmtp', '2BD192839B: to=<alice@example.org>, relay=mx.example.org[private/dovecot-lmtp], delay=1., dsn=2.0.0, status=sent (250 2.0.0 <alice@example.org> Saved)');
+    assert.deepEqual([socket.fields.relay_ip, socket.fields.delay, socket.fields.response, socket.fields.relayed_as], [undefined, undefined, '250 2.0.0 <alice@example.org> Saved', undefined]);
   });
 });

@@ -5,7 +5,9 @@ import {
   splitRfc3164,
   repeatCount,
   skipStructuredData,
+  scratchHeader,
   splitSyslogLine,
+  splitSyslogLineInto,
   SyslogClock,
   whyNotSyslog,
   type SyslogHeader,
@@ -300,5 +302,42 @@ describe('RFC 3164 by char codes', () => {
       }
     }
     assert.ok(agreed > 200, `${agreed} lines compared`);
+  });
+});
+
+describe('splitSyslogLineInto: one header object filled line after line', () => {
+  it('gives what splitSyslogLine gives for each line, nothing left over from the line before', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { fixture } = await import('../helpers.js');
+    // Real lines in an order that changes every part: pid or none, host or none (`---`),
+    // <PRI> or none, ISO forms between RFC 3164 ones, programs repeated with new pids.
+    const lines = [
+      ...readFileSync(fixture('logs', 'lnav-syslog-repeated-msg.log'), 'utf8').split('\n'),
+      ...readFileSync(fixture('logs', 'pure-ftpd-mixed-programs.log'), 'utf8').split('\n'),
+      ...readFileSync(fixture('logs', 'crowdsec-postfix-mixed-ts.log'), 'utf8').split('\n'),
+      ...readFileSync(fixture('logs', 'lnav-syslog-rfc3164.log'), 'utf8').split('\n'),
+      '<13>Mar 24 14:26:01 host1 CRON[1]: x',
+      'Mar 24 14:26:01 CRON: no host',
+      'Mar 24 14:26:02 host1 postfix/smtpd[26897]: connect from unknown[192.168.1.1]',
+      'Mar 24 14:26:02 host1 postfix/smtpd[26898]: connect from unknown[192.168.1.2]',
+      'Mar 24 14:26:02 host1 postfix/smtpd: no pid',
+      'not syslog at all',
+    ].filter((l) => l.trim() !== '');
+    const scratch = scratchHeader();
+    let filled = 0;
+    for (const line of lines) {
+      const fresh = splitSyslogLine(line);
+      const reused = splitSyslogLineInto(line, scratch);
+      if (!fresh) {
+        assert.equal(reused, undefined, line);
+        continue;
+      }
+      assert.ok(reused, line);
+      // The scratch object carries every key (undefined when absent): compare defined values only.
+      const defined = Object.fromEntries(Object.entries(reused).filter(([, v]) => v !== undefined));
+      assert.deepEqual(defined, { ...fresh }, line);
+      if (reused === scratch) filled++;
+    }
+    assert.ok(filled > 20, `${filled} lines through the scratch header`);
   });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DateTime } from 'luxon';
 import type { LogEvent } from '../../src/event.js';
-import { ClockText, eventJson, eventLine, ZoneOffsets } from '../../src/views/event-lines.js';
+import { ClockText, eventJson, eventLine, IsoClock, ZoneOffsets } from '../../src/views/event-lines.js';
+import { formatIso } from '../../src/time.js';
 
 const MIN_MS = 60_000;
 
@@ -62,5 +63,17 @@ describe('eventLine', () => {
   it('JSON has the time in UTC with microseconds, the raw text, host, program and pid', () => {
     const o = JSON.parse(eventJson(mail));
     assert.deepEqual([o.time, o.file, o.line, o.text, o.action, o.fields.queue_id, o.host, o.program, o.pid], ['2008-03-22T18:20:41.000000Z', 'maillog', 7, origin.raw, 'sent', 'AA10A2839B', 'mx', 'postfix/smtp', 22601]);
+  });
+
+  it('JSON with the cached clock is the same text as through logJson and formatIso, fractions and seconds alike', () => {
+    const clock = new IsoClock();
+    const base = Date.parse('2008-12-31T23:59:58Z') * 1000;
+    // Within a second, across seconds, a minute, the year's end, and back again (the cache must follow).
+    const offsets = [0, 1, 999_999, 1_000_000, 1_500_000, 2_000_001, 62_000_000, -3_000_000, 0, 123_456];
+    for (const d of offsets) {
+      const e: LogEvent = { ...mail, ts: base + d, action: d % 2 ? undefined : 'sent' };
+      assert.equal(eventJson(e, clock), eventJson(e), `at +${d} us`);
+      assert.equal(clock.format(e.ts), formatIso(e.ts));
+    }
   });
 });
