@@ -9,6 +9,7 @@ import { argusBinary } from './argus-binary.js';
 import { zeekConn } from './zeek-conn.js';
 import { nfdump } from './nfdump.js';
 import { pureFtpdParser } from './pure-ftpd.js';
+import { proftpdParser } from './proftpd.js';
 import { vsftpdParser } from './vsftpd.js';
 import { xferlogParser } from './xferlog.js';
 import { postfixParser } from './postfix.js';
@@ -21,6 +22,7 @@ export const parsers: Parser[] = [
   zeekConn,
   nfdump,
   pureFtpdParser,
+  proftpdParser,
   vsftpdParser,
   xferlogParser,
   postfixParser,

@@ -6,6 +6,7 @@
 import type { LogEvent, ParseItem } from '../src/event.js';
 import { interpretPostfix, PostfixJoin } from './postfix.js';
 import { interpretPureFtpd, isPureFtpdProgram } from './pure-ftpd.js';
+import { interpretProftpd, isProftpdProgram } from './proftpd.js';
 import { interpretSendmail, isSendmailProgram, SendmailJoin } from './sendmail.js';
 import type { SyslogAssembler } from './syslog.js';
 import type { SyslogHeader } from './syslog-header.js';
@@ -16,6 +17,7 @@ export function interpretKnownPrograms(header: SyslogHeader, event: LogEvent): v
   if (program === undefined) return;
   if (program.startsWith('postfix')) interpretPostfix(header, event);
   else if (isPureFtpdProgram(program)) interpretPureFtpd(header, event);
+  else if (isProftpdProgram(program)) interpretProftpd(header, event);
   else if (isVsftpdProgram(program)) interpretVsftpd(header, event);
   else if (isSendmailProgram(program)) interpretSendmail(header, event);
 }

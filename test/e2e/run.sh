@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # flowlink's end-to-end proof on real daemons (test/e2e/README.md): Debian's pure-ftpd, vsftpd,
-# postfix and rsyslog make the traffic and the logs on loopback, tcpdump and argus record the
-# flows, and explain.test.ts checks flowlink's answers against the ground truth written here.
+# proftpd, postfix and rsyslog make the traffic and the logs on loopback, tcpdump and argus
+# record the flows, and explain.test.ts checks flowlink's answers against the ground truth
+# written here.
 #
 #   bash test/e2e/run.sh            # install, capture every scenario, run the checks
 #   FLOWLINK_E2E_DIR=/tmp/x ...     # keep the captures and logs there (default: a temp dir)
@@ -25,7 +26,7 @@ mkdir -p "$OUT"
 chmod 755 "$OUT"
 OUT=$(cd "$OUT" && pwd)
 WORK=$OUT/daemons
-SCENARIOS=${FLOWLINK_E2E_SCENARIOS:-"s1 s2 s3 s4 s5"}
+SCENARIOS=${FLOWLINK_E2E_SCENARIOS:-"s1 s2 s3 s4 s5 s6"}
 
 cannot_run() {
   if [ "${CI:-}" = true ]; then
@@ -39,13 +40,14 @@ cannot_run() {
 # ---- addresses: each role its own loopback host, so host matching is real ----
 FTP_HOST=127.0.0.10     # pure-ftpd and postfix: "the ftpd host"
 VS_HOST=127.0.0.11      # vsftpd
+PRO_HOST=127.0.0.12     # proftpd
 CLIENT=127.0.0.20       # the backup client: the big transfers, and some web browsing
 LISTER=127.0.0.21       # background FTP logins with listings
 MAILER=127.0.0.22       # background mail
 BURSTER=127.0.0.23      # the mail burst
 WEB_HOST=127.0.0.30     # background web server
 WEB_PORT=8080
-CAPTURE_FILTER="host $FTP_HOST or host $VS_HOST or host $CLIENT or host $LISTER or host $MAILER or host $BURSTER or host $WEB_HOST"
+CAPTURE_FILTER="host $FTP_HOST or host $VS_HOST or host $PRO_HOST or host $CLIENT or host $LISTER or host $MAILER or host $BURSTER or host $WEB_HOST"
 
 FTP_USER=backup FTP_PASS=e2e-backup-pw
 LIST_USER=lister LIST_PASS=e2e-lister-pw
@@ -65,9 +67,11 @@ install_packages() {
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
   fi
   local rc=0
-  # pure-ftpd and vsftpd conflict (both provide ftp-server): vsftpd is installed, pure-ftpd's
-  # package is unpacked into the run's folder with its libraries installed.
-  local packages=(vsftpd postfix rsyslog lftp swaks tcpdump argus-server argus-client libsodium23 libcap2 libcrypt1 libpam0g libssl3)
+  # pure-ftpd, proftpd and vsftpd conflict (all provide ftp-server): vsftpd is installed,
+  # pure-ftpd's and proftpd-core's packages are unpacked into the run's folder with their
+  # libraries installed.
+  local packages=(vsftpd postfix rsyslog lftp swaks tcpdump argus-server argus-client openssl libsodium23 libcap2 libcrypt1 libpam0g libssl3
+    libacl1 libhiredis0.14 libidn2-0 libmemcached11 libmemcachedutil2 libncursesw6 libpcre2-8-0 libpcre2-posix3 libtinfo6 zlib1g)
   : >"$OUT/apt.log"
   if ! dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | grep -vq '^install ok installed$' &&
     [ "$(dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | wc -l)" = "${#packages[@]}" ]; then
@@ -81,6 +85,11 @@ install_packages() {
     (cd "$WORK/pure-ftpd-deb" && apt-get download pure-ftpd >>"$OUT/apt.log" 2>&1 &&
       dpkg-deb -x pure-ftpd_*.deb root) || rc=$?
   fi
+  if [ "$rc" = 0 ]; then
+    mkdir -p "$WORK/proftpd-deb"
+    (cd "$WORK/proftpd-deb" && rm -f proftpd-core_*.deb && apt-get download proftpd-core >>"$OUT/apt.log" 2>&1 &&
+      dpkg-deb -x proftpd-core_*.deb root) || rc=$?
+  fi
   [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
   return "$rc"
 }
@@ -88,10 +97,11 @@ mkdir -p "$WORK"
 install_packages || cannot_run "apt-get install failed (no package network?); see $OUT/apt.log"
 PURE_FTPD=$WORK/pure-ftpd-deb/root/usr/sbin/pure-ftpd
 PURE_PW=$WORK/pure-ftpd-deb/root/usr/bin/pure-pw
-for tool in vsftpd postfix rsyslogd lftp swaks tcpdump argus ra "$PURE_FTPD" "$PURE_PW"; do
+PROFTPD=$WORK/proftpd-deb/root/usr/sbin/proftpd
+for tool in vsftpd postfix rsyslogd lftp swaks tcpdump argus ra openssl "$PURE_FTPD" "$PURE_PW" "$PROFTPD"; do
   command -v "$tool" >/dev/null 2>&1 || cannot_run "$tool missing after install"
 done
-VERSIONS="pure-ftpd $(dpkg-deb -f "$WORK"/pure-ftpd-deb/pure-ftpd_*.deb Version)"
+VERSIONS="pure-ftpd $(dpkg-deb -f "$WORK"/pure-ftpd-deb/pure-ftpd_*.deb Version), proftpd-core $(dpkg-deb -f "$WORK"/proftpd-deb/proftpd-core_*.deb Version)"
 for pkg in vsftpd postfix rsyslog lftp swaks tcpdump argus-server argus-client; do
   VERSIONS="$VERSIONS, $pkg $(dpkg-query -W -f='${Version}' "$pkg")"
 done
@@ -116,6 +126,7 @@ cleanup() {
   local i
   for ((i = ${#E2E_PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${E2E_PIDS[$i]}"; done
   [ -f "$WORK/pure-ftpd.pid" ] && stop_pid "$(cat "$WORK/pure-ftpd.pid")"
+  [ -f "$WORK/proftpd.pid" ] && stop_pid "$(cat "$WORK/proftpd.pid")"
   [ -f "$WORK/rsyslog.pid" ] && stop_pid "$(cat "$WORK/rsyslog.pid")"
   [ -n "$MADE_DEVLOG" ] && [ -S /dev/log ] && rm -f /dev/log
   [ -n "$MADE_USER" ] && userdel "$VS_USER" >/dev/null 2>&1
@@ -212,6 +223,33 @@ start_vsftpd() { # LOGDIR [EXTRA-CONFIG-LINE...]
   start_bg vsftpd vsftpd "$WORK/vsftpd.conf"
   VSFTPD_PID=$BG_PID
   wait_until 10 port_open "$VS_HOST" 21 || { echo "e2e: vsftpd is not listening on $VS_HOST:21" >&2; cat "$WORK/vsftpd.out" >&2; exit 1; }
+}
+
+# proftpd as a daemon (its PidFile names the master, stopped by that PID), users from its own
+# AuthUserFile (crypt hashes, uid nobody) chrooted to one folder, TransferLog into LOGDIR.
+start_proftpd() { # LOGDIR
+  local logs=$1
+  mkdir -p "$WORK/proftpd-root" "$logs"
+  chown nobody:nogroup "$WORK/proftpd-root"
+  local uid gid
+  uid=$(id -u nobody) gid=$(getent group nogroup | cut -d: -f3)
+  {
+    printf '%s:%s:%s:%s::%s:/bin/false\n' "$FTP_USER" "$(openssl passwd -6 "$FTP_PASS")" "$uid" "$gid" "$WORK/proftpd-root"
+    printf '%s:%s:%s:%s::%s:/bin/false\n' "$LIST_USER" "$(openssl passwd -6 "$LIST_PASS")" "$uid" "$gid" "$WORK/proftpd-root"
+  } >"$WORK/ftpd.passwd"
+  printf 'nogroup:x:%s:\n' "$gid" >"$WORK/ftpd.group"
+  # Private: they hold the password hashes.
+  chmod 600 "$WORK/ftpd.passwd" "$WORK/ftpd.group"
+  rm -f "$WORK/proftpd.pid"
+  fill "$HERE/conf/proftpd.conf.in" "$WORK/proftpd.conf" "SERVER=$PRO_HOST" "LOGS=$logs" "WORK=$WORK" "RETR_RATE=3072"
+  "$PROFTPD" -c "$WORK/proftpd.conf" -d 1 >"$WORK/proftpd.out" 2>&1 || { echo "e2e: proftpd did not start" >&2; cat "$WORK/proftpd.out" >&2; exit 1; }
+  wait_until 10 port_open "$PRO_HOST" 21 || { echo "e2e: proftpd is not listening on $PRO_HOST:21" >&2; cat "$WORK/proftpd.out" >&2; exit 1; }
+  wait_until 10 test -s "$WORK/proftpd.pid" || { echo "e2e: proftpd wrote no pid file" >&2; exit 1; }
+}
+
+stop_proftpd() {
+  [ -f "$WORK/proftpd.pid" ] && stop_pid "$(cat "$WORK/proftpd.pid")"
+  rm -f "$WORK/proftpd.pid"
 }
 
 # ---- capture ----
@@ -458,6 +496,51 @@ s5() {
   scenario_footer "$dir"
 }
 
+# 6: proftpd, passive uploads and one active download (the server connects from port 20),
+# explained from its TransferLog (xferlog) with its syslog lines in both rsyslog formats.
+s6() {
+  local dir=$OUT/s6-proftpd-xferlog
+  scenario_header "$dir" "proftpd passive uploads and an active download" ftp_upload "$PRO_HOST"
+  start_proftpd "$dir/logs"
+  local src=$WORK/client-files dst=$WORK/client-downloads
+  mkdir -p "$src" "$dst"
+  local n size t0 t1 name
+  name=mirror-1.iso
+  make_file "$WORK/proftpd-root/$name" $(( 20 * 1048576 + 4321 ))
+  chown nobody:nogroup "$WORK/proftpd-root/$name"
+  start_capture "$dir"
+  start_noise "$dir/truth.jsonl" "$PRO_HOST" "$LIST_USER" "$LIST_PASS"
+  sleep 25 # background alone first: the baseline before the spike
+  for n in 1 2 3; do
+    name=ledger-$n.tar
+    size=$(( (10 + 5 * n) * 1048576 + n * 2003 ))
+    make_file "$src/$name" "$size"
+    t0=$(now)
+    lftp_transfer "$PRO_HOST" "$FTP_USER" "$FTP_PASS" passive "put $src/$name -o $name" 0:3M
+    t1=$(now)
+    truth "$dir/truth.jsonl" "{\"type\":\"transfer\",\"direction\":\"upload\",\"mode\":\"passive\",\"rule\":\"ftp_upload\",\"control\":true,\"user\":\"$FTP_USER\",\"client\":\"$CLIENT\",\"server\":\"$PRO_HOST\",\"name\":\"$name\",\"serverPath\":\"$WORK/proftpd-root/$name\",\"bytes\":$(file_size "$WORK/proftpd-root/$name"),\"start\":$t0,\"end\":$t1}"
+    sleep 3
+  done
+  # A wrong password from the lister: proftpd's `(Login failed)` line among the real ones.
+  t0=$(now)
+  curl -sS -o /dev/null --max-time 10 --interface "$LISTER" --list-only "ftp://$LIST_USER:wrong-$LIST_PASS@$PRO_HOST/" 2>/dev/null || true
+  t1=$(now)
+  truth "$dir/truth.jsonl" "{\"type\":\"background\",\"kind\":\"ftp-login-failed\",\"client\":\"$LISTER\",\"server\":\"$PRO_HOST\",\"port\":21,\"start\":$t0,\"end\":$t1}"
+  name=mirror-1.iso
+  t0=$(now)
+  lftp_transfer "$PRO_HOST" "$FTP_USER" "$FTP_PASS" active "get $name -o $dst/$name" 0:0
+  t1=$(now)
+  cmp -s "$WORK/proftpd-root/$name" "$dst/$name" || { echo "e2e: $name arrived damaged" >&2; exit 1; }
+  truth "$dir/truth.jsonl" "{\"type\":\"transfer\",\"direction\":\"download\",\"mode\":\"active\",\"rule\":\"ftp_download\",\"control\":true,\"user\":\"$FTP_USER\",\"client\":\"$CLIENT\",\"server\":\"$PRO_HOST\",\"name\":\"$name\",\"serverPath\":\"$WORK/proftpd-root/$name\",\"bytes\":$(file_size "$WORK/proftpd-root/$name"),\"start\":$t0,\"end\":$t1}"
+  stop_noise 20
+  stop_capture "$dir"
+  stop_proftpd
+  take_logs "$dir/logs"
+  truth "$dir/truth.jsonl" '{"type":"logs","variant":"xferlog + traditional","files":["logs/xferlog","logs/ftp.log"],"formats":{"logs/xferlog":"xferlog","logs/ftp.log":"proftpd"}}'
+  truth "$dir/truth.jsonl" '{"type":"logs","variant":"xferlog + rfc3339","files":["logs/xferlog","logs/messages.rfc3339"],"formats":{"logs/xferlog":"xferlog"}}'
+  scenario_footer "$dir"
+}
+
 log "output in $OUT"
 start_rsyslog
 start_web
@@ -467,8 +550,8 @@ take_logs "$WORK/startup-logs" # daemons' start-up lines stay out of the scenari
 T_CAPTURE=$(date +%s)
 for s in $SCENARIOS; do
   case $s in
-    s1 | s2 | s3 | s4 | s5) log "scenario $s"; "$s" ;;
-    *) echo "e2e: unknown scenario '$s' (s1 s2 s3 s4 s5)" >&2; exit 2 ;;
+    s1 | s2 | s3 | s4 | s5 | s6) log "scenario $s"; "$s" ;;
+    *) echo "e2e: unknown scenario '$s' (s1 s2 s3 s4 s5 s6)" >&2; exit 2 ;;
   esac
 done
 T_CAPTURED=$(date +%s)

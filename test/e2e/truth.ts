@@ -10,6 +10,10 @@ export type EpochSeconds = number;
 export interface Transfer {
   direction: 'upload' | 'download';
   mode: 'passive' | 'active';
+  /** The rule that must explain this transfer, when the scenario mixes them (s6); else the scenario's. */
+  rule?: string;
+  /** The explanation must cite the client's control connection to port 21 (s6). */
+  control?: boolean;
   user: string;
   client: string;
   server: string;
@@ -32,7 +36,7 @@ export interface Mail {
 }
 
 export interface Background {
-  kind: 'http' | 'ftp-listing' | 'mail';
+  kind: 'http' | 'ftp-listing' | 'ftp-login-failed' | 'mail';
   client: string;
   server: string;
   port: number;
@@ -44,6 +48,8 @@ export interface LogVariant {
   variant: string;
   /** Relative to the scenario's folder. */
   files: string[];
+  /** The format `explain` must detect for some of the files (file -> parser name). */
+  formats?: Record<string, string>;
 }
 
 export interface Scenario {
