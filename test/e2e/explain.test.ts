@@ -63,11 +63,14 @@ function allExplanations(report: JsonReport): { spike: JsonSpike; x: JsonExplana
   return report.spikes.flatMap((spike) => spike.explanations.map((x) => ({ spike, x })));
 }
 
-/** The data connection of a transfer as the sensor saw it: passive, client -> server; active, server:20 -> client. */
+/**
+ * The data connection of a transfer as the sensor saw it: passive, client -> server; active,
+ * server -> client from port 20, or from an unprivileged port (proftpd with its default RootRevoke).
+ */
 function isDataFlowOf(f: JsonFlow, t: Transfer): boolean {
   if (f.proto !== 'tcp' || f.dport === 21) return false;
   if (t.mode === 'passive') return f.src === t.client && f.dst === t.server;
-  return f.src === t.server && f.sport === 20 && f.dst === t.client;
+  return f.src === t.server && f.sport !== null && (f.sport === 20 || f.sport >= 1024) && f.dst === t.client;
 }
 
 function withinRun(f: JsonFlow, start: number, end: number, slack = TIME_SLACK_S): boolean {

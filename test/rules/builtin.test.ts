@@ -113,13 +113,16 @@ test('ftp_upload: evidence and summary for the big backup', async () => {
   assert.ok(rule.timeSlack >= 5_000_000);
 });
 
-test('ftp_upload: an active-mode data connection (server port 20 to the client) matches too', async () => {
+test('ftp_upload: an active-mode data connection (server port 20, or unprivileged, to the client) matches too', async () => {
   const rule = await ruleNamed('ftp_upload');
   const b = FLOWS.big;
   const active: FlowRecord = { ...b, flowId: 'active', src: b.dst, sport: 20, dst: b.src, dport: 40000 };
   assert.ok(rule.join(active, LOGS.backup));
-  // Not from any server port: the client as dst of a flow from port 12345 is some other connection.
-  assert.equal(rule.join({ ...active, sport: 12345 }, LOGS.backup), null);
+  // A server that gave up root (proftpd's RootRevoke, vsftpd's connect_from_port_20=NO) connects
+  // back from an unprivileged port; a connection from another privileged port is some other service.
+  assert.ok(rule.join({ ...active, sport: 42935 }, LOGS.backup));
+  assert.equal(rule.join({ ...active, sport: 443 }, LOGS.backup), null);
+  assert.equal(rule.join({ ...active, sport: 21 }, LOGS.backup), null);
 });
 
 test('ftp_download: matches a download log and leaves uploads alone', async () => {
