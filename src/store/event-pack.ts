@@ -5,6 +5,7 @@
 // Int32 columns, UTF-8 text (fields JSON, message, raw, joined; cut by UTF-16 lengths).
 import type { LogEvent } from '../event.js';
 import { eventRowValues, type EventRowValues } from './rows.js';
+import { pad8, stringCodes } from './pack-strings.js';
 
 interface Header {
   n: number;
@@ -16,22 +17,9 @@ const F64 = 5;
 /** service, action, host, program (string codes, -1: none); lengths of fields, message, raw (-1: none). */
 const I32 = 7;
 
-const pad8 = (n: number): number => (n + 7) & ~7;
-
 export function encodeEventPack(rows: { id: number; line: number; event: LogEvent }[]): Uint8Array {
   const n = rows.length;
-  const strings: string[] = [];
-  const index = new Map<string, number>();
-  const code = (s: string | null): number => {
-    if (s === null) return -1;
-    let k = index.get(s);
-    if (k === undefined) {
-      k = strings.length;
-      strings.push(s);
-      index.set(s, k);
-    }
-    return k;
-  };
+  const { strings, code } = stringCodes();
   const f64 = new Float64Array(F64 * n);
   const i32 = new Int32Array(I32 * n);
   const text: string[] = [];

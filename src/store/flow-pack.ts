@@ -9,6 +9,7 @@
 // short strings), padding to 8, then Float64 columns, Int32 columns, and the UTF-8 text of the
 // flow ids and raw lines joined, cut by their UTF-16 lengths.
 import type { FlowPart, FlowRecord } from '../event.js';
+import { pad8, stringCodes } from './pack-strings.js';
 
 const F64 = ['id', 'start', 'end', 'pkts', 'bytes', 'srcPkts', 'dstPkts', 'srcBytes', 'dstBytes', 'srcPayload', 'dstPayload'] as const;
 const I32 = ['line', 'proto', 'sport', 'dport', 'records', 'partCount', 'src', 'dst', 'dir', 'state', 'flags', 'byteBasis', 'flowIdLen', 'rawLen'] as const;
@@ -52,22 +53,9 @@ export class FlowPackBuilder {
   }
 }
 
-const pad8 = (n: number): number => (n + 7) & ~7;
-
 export function encodeFlowPack(ids: number[], lines: number[], flows: FlowRecord[]): Buffer {
   const n = flows.length;
-  const strings: string[] = [];
-  const index = new Map<string, number>();
-  const code = (s: string | undefined): number => {
-    if (s === undefined) return -1;
-    let k = index.get(s);
-    if (k === undefined) {
-      k = strings.length;
-      strings.push(s);
-      index.set(s, k);
-    }
-    return k;
-  };
+  const { strings, code } = stringCodes();
   let parts = 0;
   for (const f of flows) parts += f.parts?.length ?? 0;
   const f64 = new Float64Array(F64.length * n + PART_F64 * parts);
