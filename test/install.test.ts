@@ -50,4 +50,13 @@ test('the packed tarball installs with npm install -g and explains the bundled s
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^Spike 2008-03-08 03:\d\d-0\d:\d\d on 10\.2\.3\.102, 1\.7\d GiB: 3 FTP uploads by/m);
   assert.match(r.stdout, /xxx@xxx\.com uploaded \/home\/xxx\/backup\/\/xxx\.com_2008\.03\.08_03-21-02 \(850 MiB\)/);
+
+  // A case file: the store's writes run in a worker thread loaded from the installed files.
+  const db = path.join(dir, 'case.db');
+  const ingest = spawnSync('flowlink', ['ingest', '--db', db, path.join(installed, 'samples', 'backup-spike'), '--json'], { cwd: dir, encoding: 'utf8', env });
+  assert.equal(ingest.status, 0, ingest.stderr);
+  assert.ok((JSON.parse(ingest.stdout) as { stored: number }).stored > 0, ingest.stdout);
+  const fromStore = spawnSync('flowlink', ['explain', '--db', db], { cwd: dir, encoding: 'utf8', env });
+  assert.equal(fromStore.status, 0, fromStore.stderr);
+  assert.match(fromStore.stdout, /3 FTP uploads by/);
 });
