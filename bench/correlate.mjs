@@ -9,23 +9,15 @@
 import { analyse } from '../dist/src/analyses/analyse.js';
 import { builtinRuleFiles, loadRuleFiles } from '../dist/src/rules/load.js';
 import { DEFAULT_SPIKE_OPTIONS } from '../dist/src/analyses/spikes.js';
+import { seededRandom } from '../samples/lib/seeded-random.mjs';
 
 const [FLOWS, LOGS, UPLOADS] = [100_000, 1_000_000, 300].map((d, i) => Number(process.argv[2 + i] ?? d));
 const S = 1_000_000;
 const DAY0 = Date.UTC(2008, 2, 8) * 1000;
 const SKEW = -4.2 * S; // the FTP server's clock runs behind the sensor
 
-/** mulberry32: small, fast, seeded. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The samples' seeded mulberry32 (samples/lib/seeded-random.mjs): the same data on every run. */
+const rng = (seed) => seededRandom(seed).random;
 
 function synthesize(nFlows, nLogs, nUploads) {
   const r = rng(20080308);

@@ -5,20 +5,12 @@
 // the same arguments give the same file.
 //   node bench/gen-capture.mjs FILE [packets=2000000] [concurrent=5000]
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { seededRandom } from '../samples/lib/seeded-random.mjs';
 
 const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10;
 
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The samples' seeded mulberry32 (samples/lib/seeded-random.mjs): the same data on every run. */
+const rng = (seed) => seededRandom(seed).random;
 
 /** Steps of one connection: [fromClient, proto, tcpFlags, payloadBytes]. */
 function shortTcp(rand) {

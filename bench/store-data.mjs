@@ -8,20 +8,13 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
+import { seededRandom } from '../samples/lib/seeded-random.mjs';
 
 const DAY = Date.UTC(2008, 2, 7) / 1000; // 2008-03-07 00:00 UTC, seconds
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The samples' seeded mulberry32 (samples/lib/seeded-random.mjs): the same data on every run. */
+const mulberry32 = (seed) => seededRandom(seed).random;
 
 function stamp(sec) {
   const d = new Date(sec * 1000);
