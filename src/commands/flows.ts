@@ -4,27 +4,22 @@
 import { Command, Option } from 'commander';
 import type { FlowRecord } from '../event.js';
 import { FlowlinkError } from '../errors.js';
-import type { ReadOptions } from '../sources/options.js';
-import { parseDateOption, systemZone } from '../time.js';
 import { plural } from '../units.js';
 import { ConnectionTable, rankTable, SORT_KEYS, type SortKey } from '../analyses/connections.js';
 import { flowFilter, type FlowPredicate } from '../analyses/flow-filter.js';
 import { flowListCsv, flowListJson, renderFlowTable, type FlowListing } from '../views/flow-list.js';
 // Light imports only: the store, the rules and SQLite (common.js) load for --db alone, so that a
 // capture listing does not pay their start-up.
-import { collect, parseYear, zones } from './read-options.js';
+import { collect, readOptionsFrom, type ReadFlags } from './read-options.js';
 import { flowAssemblyFromFlags } from '../../parsers/pcap/assembly-options.js';
 import { streamFlowInputs } from './flows-input.js';
 
-export interface FlowsFlags {
+export interface FlowsFlags extends ReadFlags {
   filter?: string;
   sort: string;
   top?: string;
   json?: boolean;
   csv?: boolean;
-  tz: string[];
-  year?: string;
-  date?: string;
   db?: string;
   /** Flow assembly from captures, as for the analysis commands. */
   idleTimeout?: string;
@@ -51,7 +46,7 @@ export async function flowsCommand(inputs: string[], flags: FlowsFlags): Promise
   // The filter is checked before anything is read: a typo should not wait for a 10 GB capture.
   const keep: FlowPredicate | undefined = flags.filter !== undefined ? flowFilter(flags.filter) : undefined;
   const assembly = flowAssemblyFromFlags(flags);
-  const { zone, zoneFor } = zones(flags.tz);
+  const { options: read, zone } = readOptionsFrom(flags);
   // Running totals per connection, never the records: memory follows connections (connections.ts).
   const table = new ConnectionTable();
   let listing: Omit<FlowListing, 'flows' | 'matched' | 'connections' | 'records'>;
@@ -67,16 +62,9 @@ export async function flowsCommand(inputs: string[], flags: FlowsFlags): Promise
     listing = { ...base, inputs: loaded.data.inputs, ignored: loaded.data.ignored };
   } else {
     if (inputs.length === 0) throw new FlowlinkError('no inputs given', 'name capture or flow files or folders, or a case file with --db');
-    const options: ReadOptions = {
-      zone: zone ?? systemZone(),
-      zoneFor,
-      year: parseYear(flags.year),
-      date: flags.date ? parseDateOption(flags.date) : undefined,
-      ...assembly,
-      onInput: process.stderr.isTTY && !process.env.CI ? (file, format) => process.stderr.write(`reading ${file} (${format})\n`) : undefined,
-    };
-    const read = await streamFlowInputs(inputs, options, take);
-    listing = { ...base, ...read };
+    const onInput = process.stderr.isTTY && !process.env.CI ? (file: string, format: string) => process.stderr.write(`reading ${file} (${format})\n`) : undefined;
+    const streamed = await streamFlowInputs(inputs, { ...read, ...assembly, onInput }, take);
+    listing = { ...base, ...streamed };
   }
   if (listing.inputs.some((i) => i.skipped > 0)) (await import('./common.js')).reportSkipped({ flows: [], logs: [], inputs: listing.inputs, ignored: listing.ignored });
   if (table.records === 0) {
@@ -110,6 +98,7 @@ export function registerFlows(program: Command): void {
     .option('--tz <zone>', 'zone of stamps without one (IANA name), also the zone times are shown in; FILE=ZONE for one input; repeatable', collect, [])
     .option('--year <yyyy>', 'year of stamps that have none')
     .option('--date <yyyy-mm-dd>', 'date of flow stamps that are time-of-day only (argus default)')
+    .option('--format <name>', 'read every input as this format instead of detecting it; FILE=NAME for one input; repeatable (see `flowlink formats`)', collect, [])
     .option('--db <file>', 'case file (SQLite): list what is stored there, adding only what is new in the inputs')
     .option('--idle-timeout <dur>', 'captures: a flow silent this long is finished, e.g. 60s, 2m (default 120s)')
     .option('--status-interval <dur>', 'captures: a status record per flow this often, like argus -S (default 5s)')

@@ -44,6 +44,19 @@ const json = (...args: string[]): { code: number | null; listing: Listing; stder
 const ends = (f: { src: string; sport: number | null; dst: string; dport: number | null; proto: string | number }) => `${f.proto} ${[`${f.src}:${f.sport}`, `${f.dst}:${f.dport}`].sort().join(' ')}`;
 
 describe('flowlink flows', () => {
+  it('--format overrides detection, as for the other commands: a wrong one skips every line and says where', () => {
+    const argus = path.join('samples', 'backup-spike', 'argus.txt');
+    const forced = json('--format', 'argus-text', argus, '--top', '1');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(forced.listing.inputs[0].format, 'argus-text');
+    const wrong = run('flows', '--format', `argus.txt=nfdump`, argus);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /skipped \d+ lines in samples\/backup-spike\/argus\.txt, first at line 1: data before the nfdump header line/);
+    const unknown = run('flows', '--format', 'bogus', argus);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^flowlink: --format 'bogus' is not a format\n/);
+  });
+
   it('lists every connection of a capture, largest first, with the numbers the capture holds', async () => {
     const { code, listing } = json(SMTP);
     assert.equal(code, 0);
