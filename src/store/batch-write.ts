@@ -5,7 +5,6 @@
 import type { FlowRecord, LogEvent } from '../event.js';
 import type { Store } from './db.js';
 import { RowWriter } from './rows.js';
-import { decodeEventPack } from './event-pack.js';
 
 export interface BatchFlows {
   ids: number[];
@@ -77,7 +76,7 @@ export class BatchApplier {
       w.flowsOfPack(b.inputId, b.flows.pack);
     }
     for (const e of b.events) w.logEvent(e.id, b.inputId, e.line, e.event);
-    if (b.eventPack) decodeEventPack(b.eventPack, (id, line, v) => w.eventRow(id, b.inputId, line, v));
+    if (b.eventPack) w.eventsOfPack(b.inputId, b.eventPack);
     let skipped = 0;
     for (const s of b.skips) if (w.skippedLine(b.inputId, s.line, s.reason)) skipped++;
     w.flush();

@@ -355,10 +355,10 @@ async function ingestOne(
       const id = Number(
         db
           .prepare(
-            `INSERT INTO inputs (path, format, dev, ino, size, mtime_ms, fingerprint, fingerprint_len, compressed, state, time_context, assembly, flows_packed)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reading', ?, ?, 1)`,
+            `INSERT INTO inputs (path, format, dev, ino, size, mtime_ms, fingerprint, fingerprint_len, compressed, state, time_context, assembly, flows_packed, events_packed)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reading', ?, ?, 1, ?)`,
           )
-          .run(c.path, c.parser.name, c.dev, c.ino, c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.compressed ? 1 : 0, JSON.stringify(time), assembly ? JSON.stringify(assembly) : null)
+          .run(c.path, c.parser.name, c.dev, c.ino, c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.compressed ? 1 : 0, JSON.stringify(time), assembly ? JSON.stringify(assembly) : null, db.memory ? 0 : 1)
           .lastInsertRowid,
       );
       if (id > MAX_INPUT_ID) throw new StoreError(`${db.name}: the store holds ${MAX_INPUT_ID} inputs, as many as it can`, 'start a new case file');
@@ -371,12 +371,13 @@ async function ingestOne(
       for (const table of ['flow_rows', 'event_rows']) {
         const gone = db.prepare(`DELETE FROM ${table} WHERE id >= ? AND id < ? AND line >= ?`).run(lo, hi, plan.deleteFromLine).changes;
         db.prepare('UPDATE inputs SET records = records - ? WHERE id = ?').run(gone, id);
-        // A pack holding a deleted flow would bring it back: the input's packs go, and its
-        // flows are read from their rows from now on (all of them, when all were deleted).
-        if (table === 'flow_rows' && gone > 0) {
-          db.prepare('DELETE FROM flow_packs WHERE first_id >= ? AND first_id < ?').run(lo, hi);
-          const left = db.prepare('SELECT count(*) FROM flow_rows WHERE id >= ? AND id < ?').pluck().get(lo, hi) as number;
-          db.prepare('UPDATE inputs SET flows_packed = ? WHERE id = ?').run(left === 0 ? 1 : 0, id);
+        // A pack holding a deleted record would bring it back: the input's packs go, and its
+        // records are read from their rows from now on (packed again when none is left).
+        if (gone > 0) {
+          const [packs, packed] = table === 'flow_rows' ? ['flow_packs', 'flows_packed'] : ['event_packs', 'events_packed'];
+          db.prepare(`DELETE FROM ${packs} WHERE first_id >= ? AND first_id < ?`).run(lo, hi);
+          const left = db.prepare(`SELECT count(*) FROM ${table} WHERE id >= ? AND id < ?`).pluck().get(lo, hi) as number;
+          db.prepare(`UPDATE inputs SET ${packed} = ? WHERE id = ?`).run(left === 0 && (table === 'flow_rows' || !db.memory) ? 1 : 0, id);
         }
       }
       db.prepare('DELETE FROM skipped_lines WHERE input_id = ? AND line >= ?').run(id, plan.deleteFromLine);

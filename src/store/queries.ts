@@ -1,10 +1,12 @@
 // The questions the analyses ask the store, each named for what it answers. Records come
 // back as the FlowRecord / LogEvent objects the parsers produced.
+import { inflateRawSync } from 'node:zlib';
 import type { ExplainedSpike, FlowPart, FlowRecord, InputSummary, LogEvent, Micros } from '../event.js';
 import type { Dataset } from '../sources/options.js';
 import type { Store } from './db.js';
 import type { TimeWindow } from './log-windows.js';
 import { decodeFlowPack } from './flow-pack.js';
+import { decodeEventPackEvents } from './event-pack.js';
 import { ORDINALS_PER_INPUT } from './schema.js';
 import { EVENT_COLUMNS, eventFromRow, FLOW_COLUMNS, FLOW_ROW_ID, FLOW_ROW_PARTS, flowFromRow, type EventRow, type FlowRow } from './rows.js';
 
@@ -68,9 +70,20 @@ export function allFlows(db: Store): FlowRecord[] {
     const rows = flowsWhere(db, 'WHERE f.id >= ? AND f.id < ?', [input * ORDINALS_PER_INPUT, (input + 1) * ORDINALS_PER_INPUT], ids);
     for (const f of rows) flows.push(f);
   }
-  const order = Array.from({ length: flows.length }, (_, k) => k);
-  order.sort((a, b) => flows[a].start - flows[b].start || ids[a] - ids[b]);
-  return order.map((k) => flows[k]);
+  return inOrder(flows, ids, (f) => f.start);
+}
+
+/** `items` by time, ties by row id: as they are when they already are (one input read in order: the usual case). */
+function inOrder<T>(items: T[], ids: number[], time: (item: T) => number): T[] {
+  let sorted = true;
+  for (let k = 1; k < items.length && sorted; k++) {
+    const d = time(items[k]) - time(items[k - 1]);
+    sorted = d > 0 || (d === 0 && ids[k] > ids[k - 1]);
+  }
+  if (sorted) return items;
+  const order = Array.from({ length: items.length }, (_, k) => k);
+  order.sort((a, b) => time(items[a]) - time(items[b]) || ids[a] - ids[b]);
+  return order.map((k) => items[k]);
 }
 
 /** Flows active at some time in [from, to): they start before `to` and end at or after `from`. */
@@ -78,14 +91,41 @@ export function flowsBetween(db: Store, from: Micros, to: Micros): FlowRecord[] 
   return flowsWhere(db, 'WHERE f.start_us < ? AND f.end_us >= ?', [to, from]);
 }
 
-function eventsWhere(db: Store, where: string, params: unknown[]): LogEvent[] {
+/** The events of `where` by time, pushed onto `out` with their row ids (one by one: a spread of 100,000 overflows the stack). */
+function eventsWhere(db: Store, where: string, params: unknown[], out: LogEvent[] = [], ids?: number[]): LogEvent[] {
   const rows = db.prepare(`SELECT ${EVENT_COLUMNS} FROM event_rows e JOIN inputs i ON i.id = e.input_id ${where} ORDER BY e.ts_us, e.id`).raw(true).all(...params) as EventRow[];
-  return rows.map(eventFromRow);
+  for (const r of rows) {
+    ids?.push(r[0]);
+    out.push(eventFromRow(r));
+  }
+  return out;
+}
+
+/**
+ * Log events stamped in [from, to] (inclusive), by time, ties in the order they were read.
+ * Inputs whose events are all in packs (event-pack.ts, a file store's inputs since schema 4)
+ * are read from the packs whose span meets the window; the others from their rows.
+ */
+function eventsBetweenInclusive(db: Store, from: Micros, to: Micros, out: LogEvent[]): void {
+  const events: LogEvent[] = [];
+  const ids: number[] = [];
+  const packs = db
+    .prepare('SELECT p.data, i.path FROM event_packs p JOIN inputs i ON i.id = p.input_id WHERE i.events_packed = 1 AND p.min_ts_us <= ? AND p.max_ts_us >= ? ORDER BY p.first_id')
+    .raw(true);
+  for (const [data, path] of packs.iterate(to, from) as IterableIterator<[Buffer, string]>) decodeEventPackEvents(inflateRawSync(data), path, from, to, ids, events);
+  // Each input's rows are one id range (ORDINALS_PER_INPUT): the time index, then the range.
+  const unpacked = db.prepare('SELECT id FROM inputs WHERE events_packed = 0').pluck().all() as number[];
+  for (const input of unpacked) {
+    eventsWhere(db, 'WHERE e.ts_us >= ? AND e.ts_us <= ? AND e.id >= ? AND e.id < ?', [from, to, input * ORDINALS_PER_INPUT, (input + 1) * ORDINALS_PER_INPUT], events, ids);
+  }
+  for (const e of inOrder(events, ids, (e) => e.ts)) out.push(e);
 }
 
 /** Every stored log event, by time (ties in the order they were read). */
 export function allEvents(db: Store): LogEvent[] {
-  return eventsWhere(db, '', []);
+  const out: LogEvent[] = [];
+  eventsBetweenInclusive(db, -Infinity, Infinity, out);
+  return out;
 }
 
 /** Log events stamped in [from, to). */
@@ -135,7 +175,7 @@ export function storedSpan(db: Store): { min: Micros; max: Micros } {
 /** Log events stamped inside any of `windows` (sorted, not overlapping: logWindowsFor), by time. */
 export function eventsInWindows(db: Store, windows: TimeWindow[]): LogEvent[] {
   const out: LogEvent[] = [];
-  for (const w of windows) out.push(...eventsWhere(db, 'WHERE e.ts_us >= ? AND e.ts_us <= ?', [w.from, w.to]));
+  for (const w of windows) eventsBetweenInclusive(db, w.from, w.to, out);
   return out;
 }
 

@@ -2,9 +2,11 @@
 // record read back is the record that was written (absent optional fields stay absent).
 // Rows go in and come out as positional arrays: binding by name and building a row object
 // per record cost more than SQLite's own work (BENCHMARKS.md (g)).
+import { deflateRawSync } from 'node:zlib';
 import type { FieldValue, FlowPart, FlowRecord, LogEvent } from '../event.js';
 import type { Store } from './db.js';
 import { decodeFlowPack, FlowPackBuilder } from './flow-pack.js';
+import { decodeEventPack, encodeEventPack, eventPackSpan } from './event-pack.js';
 
 /** The columns the read queries select, in this order, with the input's current path as the origin file. */
 export const FLOW_COLUMNS = `f.id, i.path, f.line, f.flow_id, f.start_us, f.end_us, f.proto, f.src, f.sport, f.dst, f.dport,
@@ -172,6 +174,11 @@ export class RowWriter {
   private readonly pack = new FlowPackBuilder();
   private packInput = -1;
   private readonly packInsert;
+  /** A file store keeps a pack of each batch's events too (event-pack.ts); a one-run store in memory needs none. */
+  private readonly packEvents: boolean;
+  private eventPackRows: { id: number; line: number; event: LogEvent }[] = [];
+  private eventPackInput = -1;
+  private readonly eventPackInsert;
 
   constructor(db: Store) {
     this.flows = new BufferedInsert(
@@ -185,6 +192,13 @@ export class RowWriter {
     // One reason per skipped line: a second one for the same line adds nothing to count.
     this.skip = db.prepare('INSERT OR IGNORE INTO skipped_lines (input_id, line, reason) VALUES (?, ?, ?)');
     this.packInsert = db.prepare('INSERT INTO flow_packs (first_id, input_id, count, data) VALUES (?, ?, ?, ?)');
+    this.packEvents = !db.memory;
+    this.eventPackInsert = db.prepare('INSERT INTO event_packs (first_id, input_id, count, min_ts_us, max_ts_us, data) VALUES (?, ?, ?, ?, ?, ?)');
+  }
+
+  /** Whether inputs of this store have their events packed as they are written (inputs.events_packed). */
+  get packsEvents(): boolean {
+    return this.packEvents;
   }
 
   flowRecord(id: number, inputId: number, line: number, f: FlowRecord): void {
@@ -234,6 +248,18 @@ export class RowWriter {
 
   logEvent(id: number, inputId: number, line: number, e: LogEvent): void {
     this.eventRow(id, inputId, line, eventRowValues(e));
+    if (!this.packEvents) return;
+    if (inputId !== this.eventPackInput) this.flushEventPack();
+    this.eventPackInput = inputId;
+    this.eventPackRows.push({ id, line, event: e });
+  }
+
+  /** The events of a pack made elsewhere (the main thread, for the write worker): their rows, and the pack as it is. */
+  eventsOfPack(inputId: number, pack: Uint8Array): void {
+    decodeEventPack(pack, (id, line, v) => this.eventRow(id, inputId, line, v));
+    if (!this.packEvents) return;
+    this.flushEventPack();
+    this.insertEventPack(inputId, pack);
   }
 
   eventRow(id: number, inputId: number, line: number, r: EventRowValues): void {
@@ -277,6 +303,22 @@ export class RowWriter {
     for (const p of this.parts) this.part.run(p);
     this.parts = [];
     this.flushPack();
+    this.flushEventPack();
+  }
+
+  private flushEventPack(): void {
+    if (this.eventPackRows.length === 0) return;
+    const rows = this.eventPackRows;
+    this.eventPackRows = [];
+    this.insertEventPack(this.eventPackInput, encodeEventPack(rows));
+  }
+
+  private insertEventPack(inputId: number, pack: Uint8Array): void {
+    const { count, firstId, minTs, maxTs } = eventPackSpan(pack);
+    if (count === 0) return;
+    // Deflated: a day of log text stored twice would grow the case file by half; level 1 takes
+    // it to an eighth at ~380 MB/s, on the write worker (BENCHMARKS.md (g)).
+    this.eventPackInsert.run(firstId, inputId, count, minTs, maxTs, deflateRawSync(pack, { level: 1 }));
   }
 
   private flushPack(): void {

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 
 /** Bump with every migration appended below. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * A record's row id is its input's id times 2^32 plus its ordinal: its place among the items
@@ -387,6 +387,26 @@ CREATE TABLE flow_packs (
 );
 ${SPIKES_V3}`;
 
+/**
+ * Schema 4: a packed copy of each batch's log events in a file store (event-pack.ts), with
+ * the pack's time span, so `explain --db` reads the events near its spikes as a few BLOBs.
+ * Inputs with event rows stored before are read from their rows (events_packed 0).
+ */
+const V4 = `
+ALTER TABLE inputs ADD COLUMN events_packed INTEGER NOT NULL DEFAULT 0;
+UPDATE inputs SET events_packed = 1 WHERE NOT EXISTS
+  (SELECT 1 FROM event_rows e WHERE e.id >= inputs.id * ${ORDINALS_PER_INPUT} AND e.id < (inputs.id + 1) * ${ORDINALS_PER_INPUT});
+CREATE TABLE event_packs (
+  -- The row id of the pack's first event; the pack's events are that input's (same id range).
+  first_id INTEGER PRIMARY KEY,
+  input_id INTEGER NOT NULL REFERENCES inputs(id),
+  count INTEGER NOT NULL,
+  min_ts_us INTEGER NOT NULL,
+  max_ts_us INTEGER NOT NULL,
+  -- The pack (event-pack.ts), deflated (raw deflate, level 1).
+  data BLOB NOT NULL
+);`;
+
 export interface Migration {
   /** The schema version this migration produces. */
   to: number;
@@ -398,4 +418,5 @@ export const MIGRATIONS: Migration[] = [
   { to: 1, up: (db) => db.exec(V1) },
   { to: 2, up: (db) => db.exec(V2) },
   { to: 3, up: (db) => db.exec(V3) },
+  { to: 4, up: (db) => db.exec(V4) },
 ];

@@ -100,8 +100,33 @@ test('a schema 2 store gains spike triggers and figures and the inputs\' assembl
   old.close();
   const db = openStore(file);
   t.after(() => closeStore(db));
-  assert.equal(schemaVersionOf(db), 3);
+  assert.equal(schemaVersionOf(db), SCHEMA_VERSION);
   assert.deepEqual(runQuery(db, 'SELECT spike, bytes, top_host, triggers, pkts, flows_started, detected FROM spikes').rows, [[1, 1500, '10.0.0.2', null, null, null, 1]]);
   assert.deepEqual(runQuery(db, 'SELECT path, assembly FROM inputs').rows, [['capture.pcap', null]]);
+  assert.deepEqual(runQuery(db, 'PRAGMA integrity_check').rows, [['ok']]);
+});
+
+test('a schema 3 store gains event packs: its stored events stay read from their rows, inputs without events are packed from now on', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'case.db');
+  const old = new Database(file);
+  for (const m of MIGRATIONS.filter((m) => m.to <= 3)) m.up(old);
+  const id = (input: number, ordinal: number) => input * ORDINALS_PER_INPUT + ordinal;
+  old.exec(`
+    INSERT INTO meta VALUES ('schema_version', '3');
+    INSERT INTO inputs (id, path, format, dev, ino, size, mtime_ms, fingerprint, fingerprint_len, state, time_context, records, next_ordinal)
+      VALUES (1, 'argus.txt', 'argus-text', 1, 1, 100, 0, 'aa', 10, 'complete', '{}', 0, 0),
+             (2, 'messages', 'syslog', 1, 2, 10, 0, 'bb', 10, 'complete', '{"zone":"UTC","year":2008}', 2, 2);
+    INSERT INTO event_rows (id, input_id, line, ts_us, service, fields, message, msg_at, raw) VALUES
+      (${id(2, 0)}, 2, 1, 1500000, 'syslog', NULL, NULL, 21, 'Mar  6 00:00:01 h x: first'),
+      (${id(2, 1)}, 2, 2, 2500000, 'ftp', '{"user":"backup"}', NULL, 21, 'Mar  6 00:00:02 h x: second');
+  `);
+  old.close();
+  const db = openStore(file);
+  t.after(() => closeStore(db));
+  assert.equal(schemaVersionOf(db), 4);
+  assert.deepEqual(runQuery(db, 'SELECT id, events_packed FROM inputs ORDER BY id').rows, [[1, 1], [2, 0]]);
+  const { allEvents } = await import('../../src/store/queries.js');
+  assert.deepEqual(allEvents(db).map((e) => [e.ts, e.service, e.message, e.fields]), [[1500000, 'syslog', 'first', {}], [2500000, 'ftp', 'second', { user: 'backup' }]]);
   assert.deepEqual(runQuery(db, 'PRAGMA integrity_check').rows, [['ok']]);
 });
