@@ -40,25 +40,33 @@ const UNIT: Record<string, number> = { '': 1, K: 1024, M: 1024 * 1024 };
 
 /** Reads a pure-ftpd message (the syslog message part); undefined when it is not `(user@ip) [LEVEL] ...`. */
 export function parsePureFtpdMessage(message: string): PureFtpdMessage | undefined {
-  if (message.charCodeAt(0) !== 40 /* ( */) return undefined;
-  const close = message.indexOf(') [');
-  if (close < 0) return undefined;
-  const levelEnd = message.indexOf(']', close + 3);
-  if (levelEnd < 0) return undefined;
-  const who = message.slice(1, close);
-  // The user may itself hold `@` (`xxx@xxx.com@192.168.134.56`): the address follows the last one.
-  const at = who.lastIndexOf('@');
-  if (at < 0) return undefined;
-  const level = levelAt(message, close + 3, levelEnd);
-  if (level === undefined) return undefined;
-  const user = who.slice(0, at);
   const fields: Record<string, FieldValue> = {};
+  const action = readPureFtpdMessage(message, fields);
+  return action === false ? undefined : { action, fields };
+}
+
+/**
+ * Reads a pure-ftpd message into `fields` (written only when it is one) and returns its
+ * action; false when it is not `(user@ip) [LEVEL] ...`. The line loop's path: the event's
+ * own fields object is filled, no second one copied into it.
+ */
+function readPureFtpdMessage(message: string, fields: Record<string, FieldValue>): string | undefined | false {
+  if (message.charCodeAt(0) !== 40 /* ( */) return false;
+  const close = message.indexOf(') [');
+  if (close < 0) return false;
+  const levelEnd = message.indexOf(']', close + 3);
+  if (levelEnd < 0) return false;
+  // The user may itself hold `@` (`xxx@xxx.com@192.168.134.56`): the address follows the last one.
+  const at = message.lastIndexOf('@', close - 1);
+  if (at < 1) return false;
+  const level = levelAt(message, close + 3, levelEnd);
+  if (level === undefined) return false;
   // `?` is pure-ftpd's placeholder before login.
-  if (user !== '?' && user !== '') fields.user = user;
-  fields.client = who.slice(at + 1);
+  if (at > 1 && !(at === 2 && message.charCodeAt(1) === 63 /* ? */)) fields.user = message.slice(1, at);
+  fields.client = message.slice(at + 1, close);
   fields.level = level;
   const text = message.slice(message.charCodeAt(levelEnd + 1) === 32 ? levelEnd + 2 : levelEnd + 1);
-  return { action: classify(text, fields), fields };
+  return classify(text, fields);
 }
 
 /** Levels pure-ftpd writes, reused instead of sliced from every line. */
@@ -129,11 +137,10 @@ function classify(text: string, fields: Record<string, FieldValue>): string | un
 /** Fills a generic syslog event from a pure-ftpd line; other programs' lines stay generic. */
 export function interpretPureFtpd(header: SyslogHeader, event: LogEvent): void {
   if (!isPureFtpdProgram(header.program)) return;
-  const parsed = parsePureFtpdMessage(header.message);
-  if (!parsed) return;
+  const action = readPureFtpdMessage(header.message, event.fields);
+  if (action === false) return;
   event.service = 'ftp';
-  if (parsed.action !== undefined) event.action = parsed.action;
-  Object.assign(event.fields, parsed.fields);
+  if (action !== undefined) event.action = action;
 }
 
 /** `pure-ftpd: (?@ip) [INFO] ...` with the syslog stamp and host left off. */

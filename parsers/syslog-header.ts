@@ -288,11 +288,10 @@ function splitHostAndTag(line: string, start: number, header: SyslogHeader): voi
   // few programs and a new pid on many lines), so a line costs no token slices.
   const sp = line.indexOf(' ', i);
   const end = sp < 0 ? line.length : sp;
-  if (!isTagAt(line, i, end)) {
+  if (!setTagAt(line, i, end, header)) {
     header.message = trimEnd(line, i);
     return;
   }
-  setTagAt(line, i, end, header);
   header.message = sp < 0 ? '' : trimEnd(line, sp + 1);
 }
 
@@ -303,44 +302,55 @@ let lastHost: string | undefined;
 const recentPrograms: string[] = [];
 let nextProgramSlot = 0;
 
+/** The slot of the last program found in the ring: lines of one daemon come in runs. */
+let lastProgramSlot = 0;
+
 /** line.slice(from, to), the cached string when a recent line had the same program. */
 function programAt(line: string, from: number, to: number): string {
   const n = to - from;
+  const last = recentPrograms[lastProgramSlot];
+  if (last !== undefined && last.length === n && line.startsWith(last, from)) return last;
   for (let k = 0; k < recentPrograms.length; k++) {
     const p = recentPrograms[k];
-    if (p.length === n && line.startsWith(p, from)) return p;
+    if (p.length === n && line.startsWith(p, from)) {
+      lastProgramSlot = k;
+      return p;
+    }
   }
   const program = line.slice(from, to);
+  lastProgramSlot = nextProgramSlot;
   recentPrograms[nextProgramSlot] = program;
   nextProgramSlot = (nextProgramSlot + 1) & 15;
   return program;
 }
 
-/** `isTagToken(line.slice(from, to))` without the slice. */
-function isTagAt(line: string, from: number, to: number): boolean {
+/**
+ * When line[from, to) is a tag (`isTagToken` without the slice), `setTag` on it without the
+ * slices but the program's, and true; false otherwise, `header` untouched. One pass: the
+ * `[pid]` is read once for both.
+ */
+function setTagAt(line: string, from: number, to: number, header: SyslogHeader): boolean {
   if (to - from < 2) return false;
+  let end = to;
   const last = line.charCodeAt(to - 1);
-  if (last === 58 /* : */) return true;
-  if (last === 93 /* ] */) {
-    const open = line.lastIndexOf('[', to - 1);
-    return open > from && allDigits(line, open + 1, to - 1);
-  }
-  return false;
-}
-
-/** `setTag(line.slice(from, to), header)` without the slices but the program's. */
-function setTagAt(line: string, from: number, to: number, header: SyslogHeader): void {
-  let end = line.charCodeAt(to - 1) === 58 ? to - 1 : to;
+  if (last === 58 /* : */) end = to - 1;
+  else if (last !== 93 /* ] */) return false;
   if (line.charCodeAt(end - 1) === 93 /* ] */) {
-    const open = line.lastIndexOf('[', end - 1);
-    if (open > from && allDigits(line, open + 1, end - 1)) {
+    // Digits back to the `[`: the pid, when there is one (`lastIndexOf('[')` and allDigits in one).
+    let k = end - 2;
+    let c = line.charCodeAt(k);
+    while (k > from && c >= 48 && c <= 57) c = line.charCodeAt(--k);
+    if (c === 91 /* [ */ && k > from && k < end - 2) {
       let pid = 0;
-      for (let k = open + 1; k < end - 1; k++) pid = pid * 10 + line.charCodeAt(k) - 48;
+      for (let d = k + 1; d < end - 1; d++) pid = pid * 10 + line.charCodeAt(d) - 48;
       header.pid = pid;
-      end = open;
+      end = k;
+    } else if (last === 93) {
+      return false;
     }
   }
   if (end > from) header.program = programAt(line, from, end);
+  return true;
 }
 
 /** line.slice(from).trimEnd(), without the second string when nothing trails. */

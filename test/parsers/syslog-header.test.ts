@@ -58,6 +58,25 @@ describe('RFC 3164 headers', () => {
     assert.deepEqual([e.program, e.pid], ['kernel', 0]);
   });
 
+  it('takes a bracket for a pid only when it holds digits alone, after a program', () => {
+    // [program, pid, message] of `host TAG rest`; a token ending in `]` without a pid is no tag.
+    const cases: [string, string | undefined, number | undefined, string][] = [
+      ['prog[x1]: m', 'prog[x1]', undefined, 'm'],
+      ['prog[]: m', 'prog[]', undefined, 'm'],
+      ['[12]: m', '[12]', undefined, 'm'],
+      ['a[b[12]: m', 'a[b', 12, 'm'],
+      ['a[1[2]: m', 'a[1', 2, 'm'],
+      ['prog[12]x: m', 'prog[12]x', undefined, 'm'],
+      ['prog[x] m', undefined, undefined, 'prog[x] m'],
+      ['[12] m', undefined, undefined, '[12] m'],
+      ['p[7] m', 'p', 7, 'm'],
+    ];
+    for (const [tag, program, pid, message] of cases) {
+      const h = split(`Jul 12 10:00:01 host ${tag}`);
+      assert.deepEqual([h.host, h.program, h.pid, h.message], ['host', program, pid, message], tag);
+    }
+  });
+
   it('reads lines without a host, with <PRI>, with a <facility.level> tag, and syslogd repeats', () => {
     const a = split('Mar  8 03:33:10 ftpd[77]: hello');
     assert.deepEqual([a.host, a.program, a.pid, a.message], [undefined, 'ftpd', 77, 'hello']);
