@@ -196,11 +196,6 @@ export class RowWriter {
     this.eventPackInsert = db.prepare('INSERT INTO event_packs (first_id, input_id, count, min_ts_us, max_ts_us, data) VALUES (?, ?, ?, ?, ?, ?)');
   }
 
-  /** Whether inputs of this store have their events packed as they are written (inputs.events_packed). */
-  get packsEvents(): boolean {
-    return this.packEvents;
-  }
-
   flowRecord(id: number, inputId: number, line: number, f: FlowRecord): void {
     this.flowRow(id, inputId, line, f);
     if (inputId !== this.packInput) this.flushPack();
