@@ -141,69 +141,31 @@ export function decodeFlowPack(pack: Uint8Array, file: string, ids: number[], ou
     t += idLen + rawLen;
     const sport = i32[2 * n + k];
     const dport = i32[3 * n + k];
+    const flow: FlowRecord = {
+      kind: 'flow',
+      flowId,
+      start: f64[n + k],
+      end: f64[2 * n + k],
+      proto: i32[n + k],
+      src: table[i32[6 * n + k]],
+      sport: sport < 0 ? null : sport,
+      dst: table[i32[7 * n + k]],
+      dport: dport < 0 ? null : dport,
+      pkts: f64[3 * n + k],
+      bytes: f64[4 * n + k],
+      byteBasis: table[i32[11 * n + k]] as FlowRecord['byteBasis'],
+      origin: { file, line: i32[k], raw },
+      records: i32[4 * n + k],
+    };
     const dir = str(i32[8 * n + k]);
+    if (dir !== undefined) flow.dir = dir;
     const state = str(i32[9 * n + k]);
+    if (state !== undefined) flow.state = state;
     const flags = str(i32[10 * n + k]);
-    const srcPkts = f64[5 * n + k];
-    const dstPkts = f64[6 * n + k];
-    const srcBytes = f64[7 * n + k];
-    const dstBytes = f64[8 * n + k];
-    const srcPayload = f64[9 * n + k];
-    const dstPayload = f64[10 * n + k];
-    const origin = { file, line: i32[k], raw };
-    let flow: FlowRecord;
-    // An argus or Zeek flow has every optional field: built whole, one shape for all of them,
-    // instead of nine properties added one by one (same key order either way).
-    if (dir !== undefined && state !== undefined && flags !== undefined && !Number.isNaN(srcPkts + dstPkts + srcBytes + dstBytes + srcPayload + dstPayload)) {
-      flow = {
-        kind: 'flow',
-        flowId,
-        start: f64[n + k],
-        end: f64[2 * n + k],
-        proto: i32[n + k],
-        src: table[i32[6 * n + k]],
-        sport: sport < 0 ? null : sport,
-        dst: table[i32[7 * n + k]],
-        dport: dport < 0 ? null : dport,
-        pkts: f64[3 * n + k],
-        bytes: f64[4 * n + k],
-        byteBasis: table[i32[11 * n + k]] as FlowRecord['byteBasis'],
-        origin,
-        records: i32[4 * n + k],
-        dir,
-        state,
-        flags,
-        srcPkts,
-        dstPkts,
-        srcBytes,
-        dstBytes,
-        srcPayload,
-        dstPayload,
-      };
-    } else {
-      flow = {
-        kind: 'flow',
-        flowId,
-        start: f64[n + k],
-        end: f64[2 * n + k],
-        proto: i32[n + k],
-        src: table[i32[6 * n + k]],
-        sport: sport < 0 ? null : sport,
-        dst: table[i32[7 * n + k]],
-        dport: dport < 0 ? null : dport,
-        pkts: f64[3 * n + k],
-        bytes: f64[4 * n + k],
-        byteBasis: table[i32[11 * n + k]] as FlowRecord['byteBasis'],
-        origin,
-        records: i32[4 * n + k],
-      };
-      if (dir !== undefined) flow.dir = dir;
-      if (state !== undefined) flow.state = state;
-      if (flags !== undefined) flow.flags = flags;
-      for (const [col, key] of OPTIONAL_F64) {
-        const v = f64[col * n + k];
-        if (!Number.isNaN(v)) flow[key] = v;
-      }
+    if (flags !== undefined) flow.flags = flags;
+    for (const [col, key] of OPTIONAL_F64) {
+      const v = f64[col * n + k];
+      if (!Number.isNaN(v)) flow[key] = v;
     }
     const partCount = i32[5 * n + k];
     if (partCount > 0) {
