@@ -1,7 +1,8 @@
 // Tokens of the rule language. Order matters: chevrotain tries patterns in this order and
 // takes the first that matches, so keywords come before Identifier (with `longer_alt`, so
 // `titles` stays a name), addresses before quantities, quantities before plain numbers.
-import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, line_breaks: true });
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });

@@ -30,7 +30,8 @@
 //   set         := '[' setItem (',' setItem)* ']' | setItem
 //   setItem     := ADDRESS | STRING | NAME | amount ('..' amount)?
 //   amount      := NUMBER | QUANTITY
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import type { CstNode, IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from 'chevrotain';
+import { CstParser, EOF } from './chevrotain.js';
 import * as T from './lexer.js';
 
 const CLAUSES = "a clause (title, confidence, tags, flow:, flows:, log:, logs:, each:, match:, with, require, explain) or '}'";
