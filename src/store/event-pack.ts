@@ -74,12 +74,17 @@ interface Columns {
   text: string;
 }
 
-function columnsOf(pack: Uint8Array): Columns {
+/** The pack's bytes, its header, and where its Float64 columns start. */
+function headerOf(pack: Uint8Array): { buf: Buffer; h: Header; at64: number } {
   const buf = Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength);
   const headerLen = buf.readUInt32LE(0);
   const h = JSON.parse(buf.toString('utf8', 4, 4 + headerLen)) as Header;
+  return { buf, h, at64: pad8(4 + headerLen) };
+}
+
+function columnsOf(pack: Uint8Array): Columns {
+  const { buf, h, at64 } = headerOf(pack);
   const n = h.n;
-  const at64 = pad8(4 + headerLen);
   // Copied out: a BLOB's bytes need not be 8-aligned for a Float64Array view.
   const f64 = new Float64Array(F64 * n);
   new Uint8Array(f64.buffer).set(buf.subarray(at64, at64 + f64.byteLength));
@@ -91,10 +96,9 @@ function columnsOf(pack: Uint8Array): Columns {
 
 /** A pack's event count, first row id and earliest and latest event time, without decoding it. */
 export function eventPackSpan(pack: Uint8Array): { count: number; firstId: number; minTs: Micros; maxTs: Micros } {
-  const buf = Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength);
-  const headerLen = buf.readUInt32LE(0);
-  const h = JSON.parse(buf.toString('utf8', 4, 4 + headerLen)) as Header;
-  return { count: h.n, firstId: h.n > 0 ? buf.readDoubleLE(pad8(4 + headerLen)) : -1, minTs: h.minTs, maxTs: h.maxTs };
+  const { buf, h, at64 } = headerOf(pack);
+  // The id column comes first.
+  return { count: h.n, firstId: h.n > 0 ? buf.readDoubleLE(at64) : -1, minTs: h.minTs, maxTs: h.maxTs };
 }
 
 /** Calls `row` with each event's id, line and row values, in order. */

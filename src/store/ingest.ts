@@ -22,6 +22,7 @@ import type { Parser, TimeCompleteness } from '../../parsers/parser.js';
 import { StoreError, storeErrorFrom, type Store } from './db.js';
 import { MAX_INPUT_ID, ORDINALS_PER_INPUT } from './schema.js';
 import { storedSpan } from './queries.js';
+import { packsEvents } from './rows.js';
 import { ResumableInput, START, type ResumePoint } from './resumable-input.js';
 import { batchSinkFor, type BatchSink } from './batch-sink.js';
 import type { Batch } from './batch-write.js';
@@ -358,7 +359,7 @@ async function ingestOne(
             `INSERT INTO inputs (path, format, dev, ino, size, mtime_ms, fingerprint, fingerprint_len, compressed, state, time_context, assembly, flows_packed, events_packed)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reading', ?, ?, 1, ?)`,
           )
-          .run(c.path, c.parser.name, c.dev, c.ino, c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.compressed ? 1 : 0, JSON.stringify(time), assembly ? JSON.stringify(assembly) : null, db.memory ? 0 : 1)
+          .run(c.path, c.parser.name, c.dev, c.ino, c.size, c.mtimeMs, fingerprintOf(c.head), fingerprintLen, c.compressed ? 1 : 0, JSON.stringify(time), assembly ? JSON.stringify(assembly) : null, packsEvents(db) ? 1 : 0)
           .lastInsertRowid,
       );
       if (id > MAX_INPUT_ID) throw new StoreError(`${db.name}: the store holds ${MAX_INPUT_ID} inputs, as many as it can`, 'start a new case file');
@@ -374,10 +375,12 @@ async function ingestOne(
         // A pack holding a deleted record would bring it back: the input's packs go, and its
         // records are read from their rows from now on (packed again when none is left).
         if (gone > 0) {
-          const [packs, packed] = table === 'flow_rows' ? ['flow_packs', 'flows_packed'] : ['event_packs', 'events_packed'];
+          const flows = table === 'flow_rows';
+          const [packs, packed] = flows ? ['flow_packs', 'flows_packed'] : ['event_packs', 'events_packed'];
           db.prepare(`DELETE FROM ${packs} WHERE first_id >= ? AND first_id < ?`).run(lo, hi);
           const left = db.prepare(`SELECT count(*) FROM ${table} WHERE id >= ? AND id < ?`).pluck().get(lo, hi) as number;
-          db.prepare(`UPDATE inputs SET ${packed} = ? WHERE id = ?`).run(left === 0 && (table === 'flow_rows' || !db.memory) ? 1 : 0, id);
+          const packing = flows || packsEvents(db);
+          db.prepare(`UPDATE inputs SET ${packed} = ? WHERE id = ?`).run(left === 0 && packing ? 1 : 0, id);
         }
       }
       db.prepare('DELETE FROM skipped_lines WHERE input_id = ? AND line >= ?').run(id, plan.deleteFromLine);

@@ -161,6 +161,14 @@ class BufferedInsert {
 }
 
 /**
+ * Whether a store keeps a pack of each batch's events beside their rows (event-pack.ts,
+ * inputs.events_packed): a file store does; a one-run store in memory reads its rows anyway.
+ */
+export function packsEvents(db: Store): boolean {
+  return !db.memory;
+}
+
+/**
  * Inserts for one store, by row id (see ORDINALS_PER_INPUT): a record already stored is an
  * error, not a silent skip. Rows are buffered; `flush` before the transaction ends.
  */
@@ -174,7 +182,6 @@ export class RowWriter {
   private readonly pack = new FlowPackBuilder();
   private packInput = -1;
   private readonly packInsert;
-  /** A file store keeps a pack of each batch's events too (event-pack.ts); a one-run store in memory needs none. */
   private readonly packEvents: boolean;
   private eventPackRows: { id: number; line: number; event: LogEvent }[] = [];
   private eventPackInput = -1;
@@ -192,7 +199,7 @@ export class RowWriter {
     // One reason per skipped line: a second one for the same line adds nothing to count.
     this.skip = db.prepare('INSERT OR IGNORE INTO skipped_lines (input_id, line, reason) VALUES (?, ?, ?)');
     this.packInsert = db.prepare('INSERT INTO flow_packs (first_id, input_id, count, data) VALUES (?, ?, ?, ?)');
-    this.packEvents = !db.memory;
+    this.packEvents = packsEvents(db);
     this.eventPackInsert = db.prepare('INSERT INTO event_packs (first_id, input_id, count, min_ts_us, max_ts_us, data) VALUES (?, ?, ?, ?, ?, ?)');
   }
 
@@ -312,7 +319,7 @@ export class RowWriter {
     const { count, firstId, minTs, maxTs } = eventPackSpan(pack);
     if (count === 0) return;
     // Deflated: a day of log text stored twice would grow the case file by half; level 1 takes
-    // it to an eighth at ~380 MB/s, on the write worker (BENCHMARKS.md (g)).
+    // it to an eighth at ~380 MB/s, on the write worker (BENCHMARKS.md (g3)).
     this.eventPackInsert.run(firstId, inputId, count, minTs, maxTs, deflateRawSync(pack, { level: 1 }));
   }
 
