@@ -3,7 +3,7 @@
 import { inflateRawSync } from 'node:zlib';
 import type { ExplainedSpike, FlowPart, FlowRecord, InputSummary, LogEvent, Micros } from '../event.js';
 import type { Dataset } from '../sources/options.js';
-import type { Store } from './db.js';
+import { StoreError, type Store } from './db.js';
 import type { TimeWindow } from './log-windows.js';
 import { decodeFlowPack } from './flow-pack.js';
 import { decodeEventPackEvents } from './event-pack.js';
@@ -62,8 +62,10 @@ export function allFlows(db: Store): FlowRecord[] {
   const flows: FlowRecord[] = [];
   const ids: number[] = [];
   const strings = new Map<string, string>();
-  const packs = db.prepare('SELECT p.data, i.path FROM flow_packs p JOIN inputs i ON i.id = p.input_id WHERE i.flows_packed = 1 ORDER BY p.first_id').raw(true);
-  for (const [data, path] of packs.iterate() as IterableIterator<[Buffer, string]>) decodeFlowPack(data, path, ids, flows, strings);
+  const packs = db.prepare('SELECT p.data, i.path, p.first_id FROM flow_packs p JOIN inputs i ON i.id = p.input_id WHERE i.flows_packed = 1 ORDER BY p.first_id').raw(true);
+  for (const [data, path, first] of packs.iterate() as IterableIterator<[Buffer, string, number]>) {
+    readPack(db, 'flow_packs', first, () => decodeFlowPack(data, path, ids, flows, strings));
+  }
   // Each input's rows are one id range (ORDINALS_PER_INPUT): read by rowid, no scan.
   const unpacked = db.prepare('SELECT id FROM inputs WHERE flows_packed = 0').pluck().all() as number[];
   for (const input of unpacked) {
@@ -71,6 +73,18 @@ export function allFlows(db: Store): FlowRecord[] {
     for (const f of rows) flows.push(f);
   }
   return inOrder(flows, ids, (f) => f.start);
+}
+
+/** Decodes one stored pack; a damaged one (a BLOB SQLite itself finds intact) is the store's error, not a crash. */
+function readPack(db: Store, table: string, firstId: number, decode: () => void): void {
+  try {
+    decode();
+  } catch (error) {
+    throw new StoreError(
+      `${db.name}: ${table} row ${firstId} is damaged (${(error as Error).message})`,
+      'ingest the inputs into a new case file',
+    );
+  }
 }
 
 /** `items` by time, ties by row id: as they are when they already are (one input read in order: the usual case). */
@@ -110,9 +124,11 @@ function eventsBetweenInclusive(db: Store, from: Micros, to: Micros, out: LogEve
   const events: LogEvent[] = [];
   const ids: number[] = [];
   const packs = db
-    .prepare('SELECT p.data, i.path FROM event_packs p JOIN inputs i ON i.id = p.input_id WHERE i.events_packed = 1 AND p.min_ts_us <= ? AND p.max_ts_us >= ? ORDER BY p.first_id')
+    .prepare('SELECT p.data, i.path, p.first_id FROM event_packs p JOIN inputs i ON i.id = p.input_id WHERE i.events_packed = 1 AND p.min_ts_us <= ? AND p.max_ts_us >= ? ORDER BY p.first_id')
     .raw(true);
-  for (const [data, path] of packs.iterate(to, from) as IterableIterator<[Buffer, string]>) decodeEventPackEvents(inflateRawSync(data), path, from, to, ids, events);
+  for (const [data, path, first] of packs.iterate(to, from) as IterableIterator<[Buffer, string, number]>) {
+    readPack(db, 'event_packs', first, () => decodeEventPackEvents(inflateRawSync(data), path, from, to, ids, events));
+  }
   // Each input's rows are one id range (ORDINALS_PER_INPUT): the time index, then the range.
   const unpacked = db.prepare('SELECT id FROM inputs WHERE events_packed = 0').pluck().all() as number[];
   for (const input of unpacked) {

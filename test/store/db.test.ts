@@ -141,7 +141,14 @@ test('through the CLI: a damaged, a foreign and a write-protected store exit 2 w
   const protectedDb = path.join(dir, 'protected.db');
   await ingestCommand(protectedDb, [LOG], OPTS);
   chmodSync(protectedDb, 0o444);
+  // SQLite intact, one packed copy of events damaged: the reader says which, the file stays as it was.
+  const badPack = path.join(dir, 'bad-pack.db');
+  await ingestCommand(badPack, [LOG], OPTS);
+  const raw = openStore(badPack);
+  assert.equal(raw.prepare("UPDATE event_packs SET data = x'00ff00ff' WHERE first_id = (SELECT min(first_id) FROM event_packs)").run().changes, 1);
+  closeStore(raw);
   const cases: [string[], RegExp][] = [
+    [['events', '--db', badPack], /bad-pack\.db: event_packs row \d+ is damaged \(/],
     [['query', '--db', damaged, 'SELECT count(*) FROM events'], /is damaged|not a flowlink store/],
     [['explain', '--db', damaged], /is damaged|not a flowlink store/],
     [['ingest', '--db', notes, LOG], /not a flowlink store \(not an SQLite database\)/],
