@@ -5,9 +5,10 @@
 //   - `INSERT ... SELECT` from the attached store: SQLite's own work per row, no JavaScript;
 //   - the rows read into JavaScript first, then bound 32 rows per statement as rows.ts does.
 // Each with the schema's indices as a bulk ingest keeps them (time and service indices kept up
-// to date, the address ones built after the rows), and with the primary keys alone. The packs are copied as
-// they are (already deflated). Prints a Markdown table; rows/s is records per wall second.
-//   node bench/store-ingest.mjs 1000000 250000 1 && node bench/store-floor.mjs [STORE]
+// to date, the address ones built after the rows), and with the primary keys alone; with
+// the store's WAL, a rollback journal or none. The packs are copied as they are (deflated).
+// Prints a Markdown table; rows/s is records per wall second.
+//   node bench/store-ingest.mjs 1000000 250000 1 && [FLOOR_ONLY=0,1,2] node bench/store-floor.mjs [STORE]
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,12 +25,12 @@ const RECORD_TABLES = ['flow_rows', 'flow_parts', 'event_rows'];
 const PACK_TABLES = ['flow_packs', 'event_packs'];
 const RECORDS = ['flow_rows', 'event_rows'];
 
-function freshStore(file, withIndices, unsafe) {
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+function freshStore(file, withIndices, journal) {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
   const db = openStore(file);
-  if (unsafe) {
-    db.pragma('journal_mode = OFF');
-    db.pragma('synchronous = OFF');
+  if (journal !== 'WAL') {
+    db.pragma(`journal_mode = ${journal}`);
+    if (journal === 'OFF') db.pragma('synchronous = OFF');
   }
   // As a bulk ingest does: the address indices are built after the rows (indices.ts).
   for (const spec of withIndices ? DEFERRED_INDICES : RECORD_INDICES) db.exec(`DROP INDEX ${spec.slice(0, spec.indexOf(' '))}`);
@@ -109,25 +110,36 @@ const out = path.join(tmpdir(), `flowlink-store-floor-${process.pid}.db`);
 const results = [];
 const SQL = 'INSERT ... SELECT (SQLite alone)';
 const JS = 'bound from JavaScript, 32 rows per statement';
-const variants = [
-  { how: SQL, packs: true, indices: true },
-  { how: SQL, packs: false, indices: true },
-  { how: SQL, packs: false, indices: false },
-  { how: SQL, packs: false, indices: false, unsafe: true },
-  { how: JS, packs: true, indices: true },
+const JOURNAL = {
+  WAL: 'WAL, synchronous=NORMAL',
+  TRUNCATE: 'rollback journal (TRUNCATE), synchronous=NORMAL',
+  OFF: 'no journal, synchronous=OFF (not crash-safe)',
+};
+const all = [
+  { how: SQL, packs: true, indices: true, journal: 'WAL' },
+  { how: SQL, packs: true, indices: true, journal: 'TRUNCATE' },
+  { how: SQL, packs: true, indices: true, journal: 'OFF' },
+  { how: SQL, packs: false, indices: true, journal: 'WAL' },
+  { how: SQL, packs: false, indices: false, journal: 'WAL' },
+  { how: SQL, packs: false, indices: false, journal: 'OFF' },
+  { how: JS, packs: true, indices: true, journal: 'WAL' },
+  { how: JS, packs: true, indices: true, journal: 'TRUNCATE' },
 ];
+// FLOOR_ONLY=0,1,2 runs only those variants (by their place in the list).
+const only = process.env.FLOOR_ONLY?.split(',').map(Number);
+const variants = only ? all.filter((_, i) => only.includes(i)) : all;
 for (const v of variants) {
   const tables = v.packs ? [...RECORD_TABLES, ...PACK_TABLES] : RECORD_TABLES;
-  const db = freshStore(out, v.indices, v.unsafe);
+  const db = freshStore(out, v.indices, v.journal);
   const r = timedCopy(db, v.how === SQL ? bySql(db) : byBinding(db, tables), tables, v.indices);
   closeStore(db);
   results.push({
     how: v.how,
-    what: `${v.packs ? 'rows and packs' : 'rows'}; ${v.indices ? 'schema indices' : 'primary keys only'}; ${v.unsafe ? 'no journal, synchronous=OFF (not crash-safe)' : 'WAL, synchronous=NORMAL'}`,
+    what: `${v.packs ? 'rows and packs' : 'rows'}; ${v.indices ? 'schema indices' : 'primary keys only'}; ${JOURNAL[v.journal]}`,
     ...r,
   });
 }
-rmSync(out, { force: true });
+for (const f of [out, `${out}-wal`, `${out}-shm`, `${out}-journal`]) rmSync(f, { force: true });
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`source ${source}; batches of ${DEFAULT_BATCH} rows, one thread; load ${load}`);
 console.log('| copy | tables; indices; journal | records | wall s | CPU s | records/s wall |');
