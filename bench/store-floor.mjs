@@ -9,7 +9,6 @@
 // the store's WAL, a rollback journal or none. The packs are copied as they are (deflated).
 // Prints a Markdown table; rows/s is records per wall second.
 //   node bench/store-ingest.mjs 1000000 250000 1 && [FLOOR_ONLY=0,1,2] node bench/store-floor.mjs [STORE]
-import Database from 'better-sqlite3';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,9 +23,14 @@ if (!existsSync(source)) throw new Error(`${source}: no store; run node bench/st
 const RECORD_TABLES = ['flow_rows', 'flow_parts', 'event_rows'];
 const PACK_TABLES = ['flow_packs', 'event_packs'];
 const RECORDS = ['flow_rows', 'event_rows'];
+/** The column a table's rows are batched by. */
+const keyOf = (table) => (table === 'flow_parts' ? 'flow_row' : table.endsWith('_packs') ? 'first_id' : 'id');
+const removeStore = (file) => {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
+};
 
 function freshStore(file, withIndices, journal) {
-  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
+  removeStore(file);
   const db = openStore(file);
   if (journal !== 'WAL') {
     db.pragma(`journal_mode = ${journal}`);
@@ -50,7 +54,7 @@ function timedCopy(db, copyBatch, tables, withIndices) {
   const c0 = cpu();
   let rows = 0;
   for (const table of tables) {
-    const key = table === 'flow_parts' ? 'flow_row' : table.endsWith('_packs') ? 'first_id' : 'id';
+    const key = keyOf(table);
     const keys = db.prepare(`SELECT DISTINCT ${key} FROM src.${table} ORDER BY ${key}`).pluck().all();
     for (let k = 0; k < keys.length; k += DEFAULT_BATCH) {
       const last = keys[Math.min(keys.length, k + DEFAULT_BATCH) - 1];
@@ -71,7 +75,7 @@ function byBinding(db, tables) {
   const loaded = new Map();
   const next = new Map();
   for (const table of tables) {
-    const key = table === 'flow_parts' ? 'flow_row' : table.endsWith('_packs') ? 'first_id' : 'id';
+    const key = keyOf(table);
     const stmt = db.prepare(`SELECT ${key} AS k, * FROM src.${table} ORDER BY ${key}`).raw();
     loaded.set(table, stmt.all());
   }
@@ -139,7 +143,7 @@ for (const v of variants) {
     ...r,
   });
 }
-for (const f of [out, `${out}-wal`, `${out}-shm`, `${out}-journal`]) rmSync(f, { force: true });
+removeStore(out);
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`source ${source}; batches of ${DEFAULT_BATCH} rows, one thread; load ${load}`);
 console.log('| copy | tables; indices; journal | records | wall s | CPU s | records/s wall |');
