@@ -7,7 +7,11 @@
 // Each with the schema's indices as a bulk ingest keeps them (time and service indices kept up
 // to date, the address ones built after the rows), and with the primary keys alone; with
 // the store's WAL, a rollback journal or none. The packs are copied as they are (deflated).
-// Prints a Markdown table; rows/s is records per wall second.
+// And the narrowest crash-safe store that still keeps every record: each flow and event as
+// its id (input and ordinal), line, time and raw text, primary keys only, WAL (what no design
+// holding the raw lines can go below).
+// Prints a Markdown table, or with FLOOR_JSON=1 one JSON line (bench/store-bound.mjs reads
+// it); rows/s is records per wall second.
 //   node bench/store-ingest.mjs 1000000 250000 1 && [FLOOR_ONLY=0,1,2] node bench/store-floor.mjs [STORE]
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,9 +33,13 @@ const removeStore = (file) => {
   for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
 };
 
-function freshStore(file, withIndices, journal) {
+function freshStore(file, withIndices, journal, narrow) {
   removeStore(file);
   const db = openStore(file);
+  if (narrow) {
+    db.exec('CREATE TABLE narrow_flows (id INTEGER PRIMARY KEY, line INTEGER NOT NULL, start_us INTEGER NOT NULL, raw TEXT NOT NULL)');
+    db.exec('CREATE TABLE narrow_events (id INTEGER PRIMARY KEY, line INTEGER NOT NULL, ts_us INTEGER NOT NULL, raw TEXT NOT NULL)');
+  }
   if (journal !== 'WAL') {
     db.pragma(`journal_mode = ${journal}`);
     if (journal === 'OFF') db.pragma('synchronous = OFF');
@@ -69,6 +77,13 @@ function timedCopy(db, copyBatch, tables, withIndices) {
 
 const bySql = (db) => (table, key, from, to) =>
   db.prepare(`INSERT INTO main.${table} SELECT * FROM src.${table} WHERE ${key} BETWEEN ? AND ?`).run(from, to).changes;
+
+/** The record tables' id (input and ordinal), line, time and raw text into the narrow tables. */
+const NARROW = { flow_rows: ['narrow_flows', 'start_us'], event_rows: ['narrow_events', 'ts_us'] };
+const byNarrowSql = (db) => (table, key, from, to) => {
+  const [into, time] = NARROW[table];
+  return db.prepare(`INSERT INTO main.${into} SELECT id, line, ${time}, raw FROM src.${table} WHERE ${key} BETWEEN ? AND ?`).run(from, to).changes;
+};
 
 /** Rows read into arrays before the clock starts, then bound ROWS_PER_INSERT per statement. */
 function byBinding(db, tables) {
@@ -128,23 +143,26 @@ const all = [
   { how: SQL, packs: false, indices: false, journal: 'OFF' },
   { how: JS, packs: true, indices: true, journal: 'WAL' },
   { how: JS, packs: true, indices: true, journal: 'TRUNCATE' },
+  { how: SQL, packs: false, indices: false, journal: 'WAL', narrow: true },
 ];
 // FLOOR_ONLY=0,1,2 runs only those variants (by their place in the list).
 const only = process.env.FLOOR_ONLY?.split(',').map(Number);
 const variants = only ? all.filter((_, i) => only.includes(i)) : all;
 for (const v of variants) {
-  const tables = v.packs ? [...RECORD_TABLES, ...PACK_TABLES] : RECORD_TABLES;
-  const db = freshStore(out, v.indices, v.journal);
-  const r = timedCopy(db, v.how === SQL ? bySql(db) : byBinding(db, tables), tables, v.indices);
+  const tables = v.narrow ? RECORDS : v.packs ? [...RECORD_TABLES, ...PACK_TABLES] : RECORD_TABLES;
+  const db = freshStore(out, v.indices, v.journal, v.narrow);
+  const copy = v.narrow ? byNarrowSql(db) : v.how === SQL ? bySql(db) : byBinding(db, tables);
+  const r = timedCopy(db, copy, tables, v.indices);
   closeStore(db);
-  results.push({
-    how: v.how,
-    what: `${v.packs ? 'rows and packs' : 'rows'}; ${v.indices ? 'schema indices' : 'primary keys only'}; ${JOURNAL[v.journal]}`,
-    ...r,
-  });
+  const rows = v.narrow ? 'id, line, time and raw text only' : v.packs ? 'rows and packs' : 'rows';
+  results.push({ variant: all.indexOf(v), how: v.how, what: `${rows}; ${v.indices ? 'schema indices' : 'primary keys only'}; ${JOURNAL[v.journal]}`, ...r });
 }
 removeStore(out);
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+if (process.env.FLOOR_JSON === '1') {
+  console.log(JSON.stringify({ source, load, results }));
+  process.exit(0);
+}
 console.log(`source ${source}; batches of ${DEFAULT_BATCH} rows, one thread; load ${load}`);
 console.log('| copy | tables; indices; journal | records | wall s | CPU s | records/s wall |');
 console.log('|---|---|---:|---:|---:|---:|');
