@@ -100,6 +100,7 @@ class SyslogLineReader {
   private readonly assembler?: SyslogAssembler;
   private pending?: LogEvent;
   private lineNo = 0;
+  private journalMarkers = 0;
 
   constructor(
     input: InputFile,
@@ -127,8 +128,10 @@ class SyslogLineReader {
     const header = this.split(raw);
     let issue: string | undefined;
     let ts = 0;
+    let marker = false;
     if (!header) {
-      issue = this.options.explainUnheaded?.(raw) ?? whyNotSyslog(raw);
+      marker = isJournalMarker(raw);
+      if (!marker) issue = this.options.explainUnheaded?.(raw) ?? whyNotSyslog(raw);
     } else {
       try {
         ts = this.clock.toMicros(header.stamp);
@@ -141,6 +144,10 @@ class SyslogLineReader {
       if (this.assembler) this.assembler.take(pending, out);
       else out.push(pending);
       this.pending = undefined;
+    }
+    if (marker) {
+      this.journalMarkers++;
+      return;
     }
     if (issue !== undefined) {
       out.push({ kind: 'issue', file: this.file, line: lineNo, reason: issue });
@@ -167,8 +174,24 @@ class SyslogLineReader {
     }
     this.assembler?.flush(out);
     if (this.clock.anchorNote) out.push({ kind: 'note', file: this.file, message: this.clock.anchorNote });
+    if (this.journalMarkers > 0) {
+      const n = this.journalMarkers;
+      out.push({ kind: 'note', file: this.file, message: `ignored ${n} journalctl marker line${n === 1 ? '' : 's'} ('-- Boot ... --' and the like): not log entries` });
+    }
   }
 }
+
+/**
+ * journalctl's own lines between entries, in every output form: `-- Boot 0f3c...e9 --` where
+ * a boot starts (`-- Reboot --` before systemd 240 or so), the header `-- Logs begin at ...,
+ * end at ... --` (`-- Journal begins at ..., ends at ... --` from systemd 246), and
+ * `-- No entries --`. They carry no time and describe no event.
+ */
+export function isJournalMarker(line: string): boolean {
+  return line.startsWith('-- ') && line.endsWith(' --') && JOURNAL_MARKER_RE.test(line);
+}
+
+const JOURNAL_MARKER_RE = /^-- (?:Boot [0-9a-f]{32}|Reboot|No entries|(?:Logs begin|Journal begins) at .{1,200}) --$/;
 
 /** Share of head lines (continuations aside) that have a syslog header. */
 export function syslogShare(headLines: string[]): number {

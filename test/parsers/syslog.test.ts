@@ -97,6 +97,49 @@ describe('generic syslog: real files', () => {
     assert.ok(ftp.some((e) => e.action === 'upload' && e.fields.bytes === 891289600));
   });
 
+  it("journalctl's own marker lines are not entries: no skipped line, one note (real journalctl 252 output)", async () => {
+    // Written by journalctl from a journal of two boots (fixtures' SOURCES.md): `-- Boot ID --` between them.
+    for (const [name, firstTs] of [
+      ['journalctl-short.log', '2025-12-01T20:01:02.000Z'],
+      ['journalctl-short-iso.log', '2025-12-01T20:01:02.000Z'],
+      ['journalctl-short-iso-precise.log', '2025-12-01T20:01:02.000Z'],
+    ]) {
+      const items = await read(name, { zone: 'UTC', year: 2025 });
+      assert.deepEqual(issues(items), [], name);
+      const events = logs(items);
+      assert.deepEqual(events.map((e) => e.origin.line), [1, 2, 4, 5, 6], `${name}: line 3 is the marker`);
+      assert.equal(iso(events[0].ts), firstTs);
+      assert.equal(events[2].message, 'Linux version 6.1.0-18-amd64', `${name}: the entry after the marker is whole`);
+      assert.ok(events.some((e) => e.service === 'ftp' && e.action === 'upload' && e.fields.bytes === 891289600), name);
+      assert.deepEqual(items.filter((i) => i.kind === 'note').map((n) => n.kind === 'note' && n.message), [
+        "ignored 1 journalctl marker line ('-- Boot ... --' and the like): not log entries",
+      ]);
+    }
+    const empty = await read('journalctl-no-entries.log');
+    assert.deepEqual(empty.map((i) => i.kind), ['note']);
+  });
+
+  it('journalctl markers of older systemd, and lines that only look like them', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-syslog-'));
+    const file = path.join(dir, 'journal.txt');
+    await fs.writeFile(file, [
+      // systemd before 246, and 246-250: the header line.
+      '-- Logs begin at Wed 2017-02-08 15:18:00 CET, end at Tue 2017-09-19 09:25:27 CEST. --',
+      '-- Journal begins at Mon 2021-11-01 08:00:01 UTC, ends at Tue 2021-11-02 20:05:00 UTC. --',
+      'Nov 01 08:00:01 web1 systemd[1]: Starting Daily apt download activities...',
+      '-- Reboot --',
+      'Nov 01 09:00:00 web1 kernel: Linux version 5.10.0-8-amd64',
+      '-- Boot ABCDEF --',
+      '-- something else --',
+    ].join('\n') + '\n');
+    const items = await parseFile(syslogParser, file, { zone: 'UTC', year: 2021 });
+    assert.deepEqual(logs(items).map((e) => e.origin.line), [3, 5]);
+    // Not journalctl's: skipped and counted as any unreadable line is.
+    assert.deepEqual(issues(items).map((i) => i.line), [6, 7]);
+    assert.ok(items.some((i) => i.kind === 'note' && i.message.startsWith('ignored 3 journalctl marker lines')));
+    await fs.rm(dir, { recursive: true });
+  });
+
   it('reports a day that does not exist as an issue', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-syslog-'));
     const file = path.join(dir, 'messages');
