@@ -151,6 +151,27 @@ test('time-only argus rows take their date from the ftpd log and --year', (t) =>
   assert.ok(report.inputs.find((i) => i.file.endsWith('flows.txt'))!.notes.some((n) => /date 2008-03-08/.test(n)));
 });
 
+test('a real vsftpd on a dual-stack socket logs its IPv4 client as ::ffff:a.b.c.d: the upload is still explained', () => {
+  // Debian's default vsftpd.conf (listen_ipv6=YES); capture and logs of one run (fixtures' SOURCES.md).
+  const capture = fixture('pcap', 'loopback-vsftpd-dual-stack-upload.pcap');
+  for (const [log, line] of [['vsftpd-dual-stack.log', 3], ['vsftpd-dual-stack-xferlog.log', 1]] as const) {
+    const r = run('explain', capture, fixture('logs', log), '--tz', 'UTC', '--from', '2026-12-03T13:06:20Z', '--to', '2026-12-03T13:06:40Z', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const [window] = (JSON.parse(r.stdout) as { spikes: (JsonSpike & { explanations: { evidence: string[] }[] })[] }).spikes;
+    assert.equal(window.explanations.length, 1, log);
+    const [x] = window.explanations;
+    assert.equal(x.rule, 'ftp_upload');
+    assert.ok(x.confidence > 0.85, `${log}: confidence ${x.confidence}`);
+    assert.ok(x.evidence.includes('log client ::ffff:127.0.0.120 = flow src'), x.evidence.join('; '));
+    // The rule's `with control:` found the client's control connection as well.
+    assert.ok(x.evidence.some((e) => /^control: flow .* 127\.0\.0\.120:\d+ -> 127\.0\.0\.111:21$/.test(e)), x.evidence.join('; '));
+    assert.deepEqual(x.flows.map((f) => [f.src, f.dport]), [['127.0.0.120', 32088]]);
+    assert.deepEqual(x.logs.map((l) => [path.basename(l.file), l.line]), [[log, line]]);
+    assert.match(x.summary, /fle6test uploaded \/tmp\/vs6\/root\/nightly\.tar \(2\.38 MiB\) from ::ffff:127\.0\.0\.120/);
+    assert.equal(window.unexplainedBytes, 0);
+  }
+});
+
 test('pure-ftpd lines deep inside a mixed /var/log/messages are still read as FTP', (t) => {
   const dir = scratch(t);
   const noise = Array.from({ length: 80 }, (_, i) => `Mar  7 0${i % 10}:1${i % 6}:0${i % 10} server sshd[${900 + i}]: Connection closed by 10.2.3.40 port ${40000 + i}`);

@@ -539,10 +539,22 @@ export function parseIp(text: string): Ip | undefined {
   return { version: 6, value: v };
 }
 
-/** Equal addresses written differently (`::1`, `0:0::1`) compare equal; non-addresses compare as text. */
+/**
+ * The host an address names: an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, RFC 4291
+ * 2.5.5.2) is that IPv4 host. A daemon on an IPv6 socket that takes IPv4 clients is handed
+ * their addresses so (RFC 3493 3.7) and logs them so (vsftpd with `listen_ipv6=YES`,
+ * Debian's default), while the packets, and so the flows, carry plain IPv4.
+ */
+function hostOf(ip: Ip): Ip {
+  return ip.version === 6 && ip.value >> 32n === 0xffffn ? { version: 4, value: ip.value & 0xffffffffn } : ip;
+}
+
+/** Equal hosts written differently (`::1`, `0:0::1`; `::ffff:10.0.0.1`, `10.0.0.1`) compare equal; non-addresses compare as text. */
 function addressKey(text: string): string {
-  const ip = parseIp(text);
-  return ip ? `${ip.version}/${ip.value.toString(16)}` : text.toLowerCase();
+  const parsed = parseIp(text);
+  if (!parsed) return text.toLowerCase();
+  const ip = hostOf(parsed);
+  return `${ip.version}/${ip.value.toString(16)}`;
 }
 
 interface Cidr {
@@ -559,12 +571,17 @@ function parseCidr(lit: Literal & { kind: 'address' }): Cidr {
   const prefix = Number(len);
   if (!/^\d+$/.test(len) || prefix > bits) fail(lit.token, `invalid CIDR '${lit.text}': prefix length must be 0..${bits}`);
   const shift = BigInt(bits - prefix);
-  return { version: ip.version, network: (ip.value >> shift) << shift, prefix };
+  const network = (ip.value >> shift) << shift;
+  // A block inside ::ffff:0:0/96 is a block of IPv4 hosts (hostOf).
+  if (ip.version === 6 && prefix >= 96 && network >> 32n === 0xffffn) return { version: 4, network: network & 0xffffffffn, prefix: prefix - 96 };
+  return { version: ip.version, network, prefix };
 }
 
 function inCidr(value: string, cidr: Cidr): boolean {
-  const ip = parseIp(value);
-  if (!ip || ip.version !== cidr.version) return false;
+  const parsed = parseIp(value);
+  if (!parsed) return false;
+  const ip = hostOf(parsed);
+  if (ip.version !== cidr.version) return false;
   const shift = BigInt((cidr.version === 4 ? 32 : 128) - cidr.prefix);
   return (ip.value >> shift) << shift === cidr.network;
 }

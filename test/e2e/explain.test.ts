@@ -96,7 +96,8 @@ function transferProblem(report: JsonReport, s: Scenario, t: Transfer): string |
     const rule = t.rule ?? s.rule;
     if (x.rule !== rule) problems.push(`rule ${x.rule}, expected ${rule}`);
     if (log.fields.user !== t.user) problems.push(`log user ${String(log.fields.user)}, expected ${t.user}`);
-    if (log.fields.client !== t.client) problems.push(`log client ${String(log.fields.client)}, expected ${t.client}`);
+    const logClient = t.logClient ?? t.client;
+    if (log.fields.client !== logClient) problems.push(`log client ${String(log.fields.client)}, expected ${logClient}`);
     if (log.action !== t.direction) problems.push(`log action ${String(log.action)}, expected ${t.direction}`);
     const data = x.flows.filter((f) => isDataFlowOf(f, t));
     if (data.length !== 1) problems.push(`${data.length} data flows (${x.flows.map(describeFlow).join('; ')}), expected the one ${t.mode} connection`);

@@ -465,12 +465,15 @@ s4() {
 }
 
 # 5 (and 2): vsftpd logging through syslog (syslog_enable=YES) into the host's rsyslog files;
-# file names with spaces, as vsftpd logs them there.
+# file names with spaces, as vsftpd logs them there. And on an IPv6 socket that takes IPv4
+# clients, as Debian's default vsftpd.conf runs it (listen_ipv6=YES; bound to the mapped
+# server address to stay on it): vsftpd then logs the client as ::ffff:127.0.0.20 while the
+# packets are plain IPv4.
 s5() {
   local dir=$OUT/s5-vsftpd-syslog-upload
-  scenario_header "$dir" "vsftpd through syslog, uploads" ftp_upload "$VS_HOST"
+  scenario_header "$dir" "vsftpd through syslog on a dual-stack socket, uploads" ftp_upload "$VS_HOST"
   mkdir -p "$dir/vsftpd-logs"
-  start_vsftpd "$dir/vsftpd-logs" syslog_enable=YES
+  start_vsftpd "$dir/vsftpd-logs" syslog_enable=YES listen=NO listen_ipv6=YES "listen_address6=::ffff:$VS_HOST"
   local src=$WORK/client-files
   mkdir -p "$src"
   start_capture "$dir"
@@ -484,7 +487,7 @@ s5() {
     t0=$(now)
     lftp_transfer "$VS_HOST" "$VS_USER" "$VS_PASS" passive "put \"$src/$name\" -o \"$name\"" 0:3M
     t1=$(now)
-    truth "$dir/truth.jsonl" "{\"type\":\"transfer\",\"direction\":\"upload\",\"mode\":\"passive\",\"user\":\"$VS_USER\",\"client\":\"$CLIENT\",\"server\":\"$VS_HOST\",\"name\":\"$name\",\"serverPath\":\"$WORK/vsftpd-root/$name\",\"bytes\":$(file_size "$WORK/vsftpd-root/$name"),\"start\":$t0,\"end\":$t1}"
+    truth "$dir/truth.jsonl" "{\"type\":\"transfer\",\"direction\":\"upload\",\"mode\":\"passive\",\"user\":\"$VS_USER\",\"client\":\"$CLIENT\",\"logClient\":\"::ffff:$CLIENT\",\"server\":\"$VS_HOST\",\"name\":\"$name\",\"serverPath\":\"$WORK/vsftpd-root/$name\",\"bytes\":$(file_size "$WORK/vsftpd-root/$name"),\"start\":$t0,\"end\":$t1}"
     sleep 3
   done
   stop_noise 20

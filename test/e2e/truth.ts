@@ -16,6 +16,8 @@ export interface Transfer {
   control?: boolean;
   user: string;
   client: string;
+  /** The client as the server logs it, when not `client`: a dual-stack socket's `::ffff:127.0.0.20` (s5). */
+  logClient?: string;
   server: string;
   /** The file's name as the client gave it; the server logs its full path. */
   name: string;

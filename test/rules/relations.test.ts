@@ -84,6 +84,29 @@ test('not, regexes and IPv6 CIDR blocks', () => {
   assert.equal(l('path matches "\\\\.iso$"', { path: '/pub/a.iso' }), true);
 });
 
+test('an IPv4-mapped IPv6 address is its IPv4 host: a dual-stack daemon\'s client meets the IPv4 flow', () => {
+  // vsftpd with listen_ipv6=YES (Debian's default) logs IPv4 clients as ::ffff:a.b.c.d.
+  for (const client of ['::ffff:192.168.134.56', '::FFFF:192.168.134.56', '::ffff:c0a8:8638', '0:0:0:0:0:ffff:c0a8:8638']) {
+    assert.ok(join('log.client == flow.src', {}, {}, { client }), client);
+    assert.ok(join('flow.src == log.client', {}, {}, { client }), client);
+  }
+  assert.equal(join('log.client == flow.src', {}, {}, { client: '::ffff:192.168.134.57' }), null);
+  assert.equal(join('log.client != flow.src', {}, {}, { client: '::ffff:192.168.134.56' }), null);
+  // An IPv4 host in IPv6 clothing is still not the IPv6 host ::c0a8:8638 (IPv4-compatible, deprecated).
+  assert.equal(join('log.client == flow.src', {}, {}, { client: '::c0a8:8638' }), null);
+  const l = (expr: string, client: string) => rule(`log: ${expr}`).matchesLog(logEv({ client }));
+  assert.equal(l('client in 192.168.0.0/16', '::ffff:192.168.134.56'), true);
+  assert.equal(l('client in 10.0.0.0/8', '::ffff:192.168.134.56'), false);
+  // A block written inside ::ffff:0:0/96 is a block of IPv4 hosts, however they are written.
+  assert.equal(l('client in ::ffff:192.168.0.0/112', '192.168.134.56'), true);
+  assert.equal(l('client in ::ffff:192.168.0.0/112', '192.169.0.1'), false);
+  assert.equal(l('client in ::/0', '::ffff:192.168.134.56'), false, 'an IPv4 host is outside every IPv6 block');
+  // The correlation engine finds a flow's logs by this key (logFinder): the same one.
+  const indexed = rule('match: log.client == flow.src');
+  const [key] = indexed.joins;
+  assert.equal(key.log(logEv({ client: '::ffff:192.168.134.56' })), key.flow(flowRec()));
+});
+
 test('aggregates over a group of logs, in match: and in templates', () => {
   const [r] = compileRuleSource(
     `rule m {
