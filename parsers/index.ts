@@ -12,6 +12,7 @@ import { pureFtpdParser } from './pure-ftpd.js';
 import { proftpdParser } from './proftpd.js';
 import { vsftpdParser } from './vsftpd.js';
 import { xferlogParser } from './xferlog.js';
+import { pureFtpdAltlogParser } from './pure-ftpd-altlog.js';
 import { postfixParser } from './postfix.js';
 import { sendmailParser } from './sendmail.js';
 import { accessLogParser } from './access-log.js';
@@ -25,6 +26,7 @@ export const parsers: Parser[] = [
   proftpdParser,
   vsftpdParser,
   xferlogParser,
+  pureFtpdAltlogParser,
   postfixParser,
   sendmailParser,
   accessLogParser,

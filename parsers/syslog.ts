@@ -36,6 +36,8 @@ export interface SyslogReadOptions {
   tabContinuations?: boolean;
   /** A better reason for a line without a header (e.g. a service message logged bare). */
   explainUnheaded?: (line: string) => string | undefined;
+  /** Lines the format writes between its entries (W3C `#Fields:` directives): neither events nor skipped. */
+  skip?: (line: string) => boolean;
 }
 
 /** The event every syslog line gives before a service parser looks at it. */
@@ -97,6 +99,7 @@ class SyslogLineReader {
   private readonly file: string;
   private readonly split: (line: string) => SyslogHeader | undefined;
   private readonly tabs: boolean;
+  private readonly skip?: (line: string) => boolean;
   private readonly assembler?: SyslogAssembler;
   private pending?: LogEvent;
   private lineNo = 0;
@@ -113,6 +116,7 @@ class SyslogLineReader {
     const scratch = scratchHeader();
     this.split = options.split ?? ((line) => splitSyslogLineInto(line, scratch));
     this.tabs = options.tabContinuations ?? true;
+    this.skip = options.skip;
     this.assembler = options.assemble?.();
   }
 
@@ -125,6 +129,7 @@ class SyslogLineReader {
       return;
     }
     if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) return;
+    if (this.skip?.(raw)) return;
     const header = this.split(raw);
     let issue: string | undefined;
     let ts = 0;

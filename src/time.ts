@@ -59,6 +59,12 @@ export function wallClockToMicros(t: WallClock, zone: string): Micros {
   return dt.toMillis() * 1000 + t.micro;
 }
 
+/** Seconds since the epoch as UTC wall-clock parts (a log that stamps with `time()`). */
+export function epochToUtcWallClock(seconds: number): WallClock {
+  const dt = DateTime.fromSeconds(seconds, { zone: 'UTC' });
+  return { year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute, second: dt.second, micro: 0 };
+}
+
 export function microsToLocalDate(us: Micros, zone: string): LocalDate {
   const dt = DateTime.fromMillis(Math.floor(us / 1000), { zone });
   return { year: dt.year, month: dt.month, day: dt.day };

@@ -172,6 +172,25 @@ test('a real vsftpd on a dual-stack socket logs its IPv4 client as ::ffff:a.b.c.
   }
 });
 
+test("pure-ftpd's clf transfer log (Debian's /var/log/pure-ftpd/transfer.log) explains its upload, though it gives no transfer time", () => {
+  // One real run: pure-ftpd in Berlin time with AltLog clf, tcpdump on lo (fixtures' SOURCES.md).
+  const capture = fixture('pcap', 'loopback-pure-ftpd-clf-upload.pcap');
+  const r = run('explain', capture, fixture('logs', 'pure-ftpd-altlog-clf-berlin.log'), '--from', '2026-12-03T13:29:10Z', '--to', '2026-12-03T13:29:40Z', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { spikes: (JsonSpike & { explanations: { evidence: string[] }[] })[]; inputs: { format: string }[] };
+  assert.deepEqual(report.inputs.map((i) => i.format), ['pcap', 'pure-ftpd-altlog']);
+  const [window] = report.spikes;
+  assert.equal(window.explanations.length, 1);
+  const [x] = window.explanations;
+  assert.equal(x.rule, 'ftp_upload');
+  assert.deepEqual(x.flows.map((f) => [f.src, f.dport]), [['127.0.0.122', 30210]]);
+  assert.match(x.summary, /^backup7 uploaded \/tmp\/pf6\/root\/nightly db\.tar \(2\.48 MiB\) from 127\.0\.0\.122/);
+  assert.ok(x.evidence.includes('log bytes 2600000 ≈ flow payload 2600000 (0.0% apart)'), x.evidence.join('; '));
+  assert.ok(!x.evidence.some((e) => e.startsWith('log duration')), 'no transfer time to compare');
+  assert.ok(x.evidence.some((e) => /^control: flow .* 127\.0\.0\.122:\d+ -> 127\.0\.0\.113:21$/.test(e)), x.evidence.join('; '));
+  assert.equal(window.unexplainedBytes, 0);
+});
+
 test('pure-ftpd lines deep inside a mixed /var/log/messages are still read as FTP', (t) => {
   const dir = scratch(t);
   const noise = Array.from({ length: 80 }, (_, i) => `Mar  7 0${i % 10}:1${i % 6}:0${i % 10} server sshd[${900 + i}]: Connection closed by 10.2.3.40 port ${40000 + i}`);
