@@ -168,6 +168,9 @@ take_logs() {
   for f in ftp.log mail.log messages.rfc3339; do
     if [ -f "$LOGS/$f" ]; then mv "$LOGS/$f" "$dest/$f"; else : >"$dest/$f"; fi
   done
+  # pure-ftpd keeps its transfer log open and seeks to the end before each line: copied, then
+  # truncated in place (logrotate's copytruncate).
+  if [ -f "$LOGS/transfer.log" ]; then cp "$LOGS/transfer.log" "$dest/transfer.log" && : >"$LOGS/transfer.log"; fi
   kill -HUP "$(cat "$WORK/rsyslog.pid")"
   sleep 0.5
 }
@@ -184,9 +187,10 @@ start_pure_ftpd() {
   printf '%s\n%s\n' "$LIST_PASS" "$LIST_PASS" | "$PURE_PW" useradd "$LIST_USER" -u nobody -g nogroup \
     -d "$WORK/pure-root" -f "$WORK/pureftpd.passwd" >/dev/null
   "$PURE_PW" mkdb "$WORK/pureftpd.pdb" -f "$WORK/pureftpd.passwd"
-  # -H: no reverse DNS, -E: no anonymous, -f ftp: syslog facility, -B: daemon, -g: its pid.
+  # -H: no reverse DNS, -E: no anonymous, -f ftp: syslog facility, -B: daemon, -g: its pid;
+  # -O: the transfer log as Debian's pure-ftpd-common configures it (AltLog clf).
   "$PURE_FTPD" -S "$FTP_HOST,21" -l "puredb:$WORK/pureftpd.pdb" -E -H -f ftp -p 30000:30099 \
-    -g "$WORK/pure-ftpd.pid" -B
+    -g "$WORK/pure-ftpd.pid" -B -O "clf:$LOGS/transfer.log"
   wait_until 10 port_open "$FTP_HOST" 21 || { echo "e2e: pure-ftpd is not listening on $FTP_HOST:21" >&2; exit 1; }
 }
 
@@ -362,6 +366,7 @@ s1() {
   take_logs "$dir/logs"
   truth "$dir/truth.jsonl" '{"type":"logs","variant":"traditional","files":["logs/ftp.log","logs/mail.log"]}'
   truth "$dir/truth.jsonl" '{"type":"logs","variant":"rfc3339","files":["logs/messages.rfc3339"]}'
+  truth "$dir/truth.jsonl" '{"type":"logs","variant":"transfer.log (clf)","files":["logs/transfer.log"],"formats":{"logs/transfer.log":"pure-ftpd-altlog"}}'
   scenario_footer "$dir"
 }
 
@@ -427,6 +432,7 @@ s3() {
   take_logs "$dir/logs"
   truth "$dir/truth.jsonl" '{"type":"logs","variant":"traditional","files":["logs/ftp.log","logs/mail.log"]}'
   truth "$dir/truth.jsonl" '{"type":"logs","variant":"rfc3339","files":["logs/messages.rfc3339"]}'
+  truth "$dir/truth.jsonl" '{"type":"logs","variant":"transfer.log (clf)","files":["logs/transfer.log"],"formats":{"logs/transfer.log":"pure-ftpd-altlog"}}'
   scenario_footer "$dir"
 }
 
