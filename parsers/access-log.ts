@@ -14,12 +14,11 @@
 //   - a number after the bytes (Apache `%D`, mtail's format): kept as time_taken, unit unknown
 //   - extra quoted fields after the agent (nginx `"$http_x_forwarded_for"`): a non-`-` one is forwarded_for
 // The time is when the request was received (Apache) or finished (nginx): the log does not say.
-import type { FieldValue, LogEvent } from '../src/event.js';
+import type { FieldValue } from '../src/event.js';
 import { monthNumber } from '../src/time.js';
 import type { Parser } from './parser.js';
 import { lineShare } from './line-share.js';
-import { readSyslogLines } from './syslog.js';
-import type { SyslogHeader } from './syslog-header.js';
+import { readRecordLines, type RecordFormat } from './record-lines.js';
 
 const STAMP_RE = / \[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
 const AFTER_RE = /^((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)(?: (\d+))?(.*)$/;
@@ -119,24 +118,20 @@ export function whyNotAccessLog(line: string): string {
   return 'access log line without a quoted request, a 3-digit status and a byte count after the time stamp';
 }
 
-function makeLineReader(): { split: (line: string) => SyslogHeader | undefined; interpret: (h: SyslogHeader, e: LogEvent) => void } {
-  let last: AccessRecord | undefined;
-  return {
-    split(line) {
-      last = parseAccessLine(line);
-      if (!last) return undefined;
-      const f = last.fields;
-      const message = f.method !== undefined ? `${f.method} ${f.path ?? ''} ${f.status} ${f.bytes}` : `${f.request === '' ? '""' : '-'} ${f.status} ${f.bytes}`;
-      return { form: 'clf', stamp: { kind: 'dated', wall: last.wall, offsetMinutes: last.offsetMinutes, text: last.stampText }, message };
-    },
-    interpret(_header, event) {
-      if (!last) return;
-      event.service = 'web';
-      event.action = 'request';
-      Object.assign(event.fields, last.fields);
-    },
-  };
-}
+const FORMAT: RecordFormat<AccessRecord> = {
+  read: parseAccessLine,
+  header(r) {
+    const f = r.fields;
+    const message = f.method !== undefined ? `${f.method} ${f.path ?? ''} ${f.status} ${f.bytes}` : `${f.request === '' ? '""' : '-'} ${f.status} ${f.bytes}`;
+    return { form: 'clf', stamp: { kind: 'dated', wall: r.wall, offsetMinutes: r.offsetMinutes, text: r.stampText }, message };
+  },
+  apply(r, event) {
+    event.service = 'web';
+    event.action = 'request';
+    Object.assign(event.fields, r.fields);
+  },
+  explain: whyNotAccessLog,
+};
 
 export const accessLogParser: Parser = {
   name: 'access-log',
@@ -157,12 +152,6 @@ export const accessLogParser: Parser = {
     return 'full';
   },
   parse(input, time) {
-    const reader = makeLineReader();
-    return readSyslogLines(input, time, {
-      split: reader.split,
-      interpret: reader.interpret,
-      tabContinuations: false,
-      explainUnheaded: whyNotAccessLog,
-    });
+    return readRecordLines(input, time, FORMAT);
   },
 };

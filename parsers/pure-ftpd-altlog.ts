@@ -18,13 +18,12 @@
 //
 // Each line is written when its transfer ends (`time(NULL)` then), so the event's time is
 // the transfer's end; only stats says how long it took. A user not logged in is `-`.
-import type { FieldValue, LogEvent } from '../src/event.js';
+import type { FieldValue } from '../src/event.js';
 import { epochToUtcWallClock, type WallClock } from '../src/time.js';
 import type { Parser } from './parser.js';
 import { parseAccessLine } from './access-log.js';
 import { lineShare } from './line-share.js';
-import { readSyslogLines } from './syslog.js';
-import type { SyslogHeader } from './syslog-header.js';
+import { readRecordLines, type RecordFormat } from './record-lines.js';
 
 const CLF_RE = /^\S+ - \S+ \[[^\]]+\] "(?:GET|PUT) [^" ]+" 200 \d+$/;
 const W3C_RE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) (\S+) \[\](created|sent) (\S+) 226 (\S*) (\d+)$/;
@@ -97,23 +96,17 @@ export function whyNotAltlog(line: string): string {
   return "not a pure-ftpd transfer log line (clf 'ip - user [date] \"PUT /path\" 200 bytes', w3c or stats)";
 }
 
-function makeLineReader(): { split: (line: string) => SyslogHeader | undefined; interpret: (h: SyslogHeader, e: LogEvent) => void } {
-  let last: AltlogRecord | undefined;
-  return {
-    split(line) {
-      last = parseAltlogLine(line);
-      if (!last) return undefined;
-      const f = last.fields;
-      return { form: 'clf', stamp: { kind: 'dated', wall: last.wall, offsetMinutes: last.offsetMinutes, text: last.stampText }, program: 'pure-ftpd', message: `${last.action} ${f.file} ${f.bytes}` };
-    },
-    interpret(_header, event) {
-      if (!last) return;
-      event.service = 'ftp';
-      event.action = last.action;
-      Object.assign(event.fields, last.fields);
-    },
-  };
-}
+const FORMAT: RecordFormat<AltlogRecord> = {
+  read: parseAltlogLine,
+  header: (r) => ({ form: 'clf', stamp: { kind: 'dated', wall: r.wall, offsetMinutes: r.offsetMinutes, text: r.stampText }, program: 'pure-ftpd', message: `${r.action} ${r.fields.file} ${r.fields.bytes}` }),
+  apply(r, event) {
+    event.service = 'ftp';
+    event.action = r.action;
+    Object.assign(event.fields, r.fields);
+  },
+  explain: whyNotAltlog,
+  skip: isW3cDirective,
+};
 
 export const pureFtpdAltlogParser: Parser = {
   name: 'pure-ftpd-altlog',
@@ -134,13 +127,6 @@ export const pureFtpdAltlogParser: Parser = {
     return 'full';
   },
   parse(input, time) {
-    const reader = makeLineReader();
-    return readSyslogLines(input, time, {
-      split: reader.split,
-      interpret: reader.interpret,
-      tabContinuations: false,
-      skip: isW3cDirective,
-      explainUnheaded: whyNotAltlog,
-    });
+    return readRecordLines(input, time, FORMAT);
   },
 };

@@ -17,12 +17,11 @@
 // them as they are) are kept whole. vsftpd writes `_` for each space instead, so its xferlog
 // name can differ from its vsftpd.log name, and its transfer-seconds is end second minus
 // start second, at least 1 (a 5 ms transfer reads 1; seen in flowlink's e2e suite).
-import type { FieldValue, LogEvent } from '../src/event.js';
-import { parseCtime } from '../src/time.js';
+import type { FieldValue } from '../src/event.js';
+import { parseCtime, type WallClock } from '../src/time.js';
 import type { Parser } from './parser.js';
 import { lineShare } from './line-share.js';
-import { readSyslogLines } from './syslog.js';
-import type { SyslogHeader } from './syslog-header.js';
+import { readRecordLines, type RecordFormat } from './record-lines.js';
 
 const REST_RE = /^ +(\d+) (\S+) (\d+) (.+) ([ab]) ([CUT_]{1,3}) ([oid]) ([agr]) (\S+) (\S+) ([01]) (\S+)(?: ([ci]))? *$/;
 
@@ -68,31 +67,36 @@ export function whyNotXferlog(line: string): string {
   return 'xferlog fields out of range (type a/b, direction o/i/d, access a/g/r, auth 0/1, status c/i)';
 }
 
-/** Splits and reads a line at once; the reader's `interpret` takes the record from `last`. */
-function makeLineReader(): { split: (line: string) => SyslogHeader | undefined; interpret: (h: SyslogHeader, e: LogEvent) => void } {
-  let last: XferlogRecord | undefined;
-  return {
-    split(line) {
-      const stamp = parseCtime(line);
-      if (!stamp) return undefined;
-      const rest = line.slice(stamp.length);
-      last = parseXferlogFields(rest);
-      if (!last) return undefined;
-      return { form: 'ctime', stamp: { kind: 'dated', wall: stamp.wall, text: line.slice(0, stamp.length) }, program: 'xferlog', message: rest.trim() };
-    },
-    interpret(_header, event) {
-      if (!last) return;
-      event.service = 'ftp';
-      event.action = last.action;
-      Object.assign(event.fields, last.fields);
-      delete event.program;
-    },
-  };
+/** A line's stamp and fields. */
+interface XferlogLine {
+  wall: WallClock;
+  stampText: string;
+  rest: string;
+  record: XferlogRecord;
 }
 
-export function isXferlogLine(line: string): boolean {
+function readXferlogLine(line: string): XferlogLine | undefined {
   const stamp = parseCtime(line);
-  return stamp !== undefined && parseXferlogFields(line.slice(stamp.length)) !== undefined;
+  if (!stamp) return undefined;
+  const rest = line.slice(stamp.length);
+  const record = parseXferlogFields(rest);
+  return record && { wall: stamp.wall, stampText: line.slice(0, stamp.length), rest, record };
+}
+
+const FORMAT: RecordFormat<XferlogLine> = {
+  read: readXferlogLine,
+  header: (l) => ({ form: 'ctime', stamp: { kind: 'dated', wall: l.wall, text: l.stampText }, program: 'xferlog', message: l.rest.trim() }),
+  apply(l, event) {
+    event.service = 'ftp';
+    event.action = l.record.action;
+    Object.assign(event.fields, l.record.fields);
+    delete event.program;
+  },
+  explain: whyNotXferlog,
+};
+
+export function isXferlogLine(line: string): boolean {
+  return readXferlogLine(line) !== undefined;
 }
 
 export const xferlogParser: Parser = {
@@ -112,12 +116,6 @@ export const xferlogParser: Parser = {
     return 'full';
   },
   parse(input, time) {
-    const reader = makeLineReader();
-    return readSyslogLines(input, time, {
-      split: reader.split,
-      interpret: reader.interpret,
-      tabContinuations: false,
-      explainUnheaded: whyNotXferlog,
-    });
+    return readRecordLines(input, time, FORMAT);
   },
 };
