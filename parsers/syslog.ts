@@ -188,9 +188,9 @@ class SyslogLineReader {
 
 /**
  * journalctl's own lines between entries, in every output form: `-- Boot 0f3c...e9 --` where
- * a boot starts (`-- Reboot --` before systemd 240 or so), the header `-- Logs begin at ...,
- * end at ... --` (`-- Journal begins at ..., ends at ... --` from systemd 246), and
- * `-- No entries --`. They carry no time and describe no event.
+ * a boot starts (systemd 252, seen; `-- Reboot --` in older ones), the header older ones
+ * print first (`-- Logs begin at ..., end at ... --`, later `-- Journal begins at ..., ends
+ * at ... --`; 252 prints none), and `-- No entries --`. No time, no event.
  */
 export function isJournalMarker(line: string): boolean {
   return line.startsWith('-- ') && line.endsWith(' --') && JOURNAL_MARKER_RE.test(line);
