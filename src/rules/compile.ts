@@ -14,7 +14,7 @@ import {
   FLOW_FIELD_NAMES, flowField, flowSpan, isRange, LOG_FIELDS, logField, logSpan, PROTOCOLS, SPIKE_FIELD_NAMES, SPIKE_FIELDS,
   type Range, type Value, type ValueType,
 } from './fields.js';
-import { evidenceValue, FORMATTER_NAMES, FORMATTERS, renderValue, splitTemplate } from './format.js';
+import { evidenceValue, FORMATTER_NAMES, FORMATTERS, renderValue, splitTemplate, type TemplateSlot } from './format.js';
 import type {
   Arity, Bindings, Companion, CompiledRule, JoinKey, JoinResult, Outcome as RuleOutcome, RuleEvent, RuleFile, RuleTestCase, RuleTestExpectation, RuleTestLog,
 } from './types.js';
@@ -1240,7 +1240,8 @@ class RuleChecker {
 
 // ---------------------------------------------------------------- templates
 
-type Piece = (b: Bindings) => string;
+/** A template piece's text; undefined for a slot whose value the events do not have. */
+type Piece = (b: Bindings) => string | undefined;
 
 /** A token standing for text inside a string token, so errors point into the string. */
 function innerToken(token: IToken, offset: number, image: string): IToken {
@@ -1254,7 +1255,7 @@ function compileTemplate(token: IToken, env: Env): Piece[] {
   const { parts, problem } = splitTemplate(raw);
   if (problem) at(problem.offset, problem.reason);
   const checker = new RuleChecker({ ...env, clause: 'template' });
-  return parts.map((p): Piece => {
+  const compilePart = (p: TemplateSlot | { kind: 'text'; text: string }): Piece => {
     if (p.kind === 'text') {
       const text = p.text.replace(/\\(["\\])/g, '$1');
       return () => text;
@@ -1300,7 +1301,23 @@ function compileTemplate(token: IToken, env: Env): Piece[] {
     }
     const t = term;
     const args = p.args;
-    return (b) => renderValue(t.read(b), t.type, formatter, args);
+    return (b) => {
+      const value = t.read(b);
+      return value === undefined ? undefined : renderValue(value, t.type, formatter, args);
+    };
+  };
+  return parts.map((p): Piece => {
+    if (p.kind !== 'section') return compilePart(p);
+    const inner = p.parts.map(compilePart);
+    return (b) => {
+      let text = '';
+      for (const piece of inner) {
+        const s = piece(b);
+        if (s === undefined) return '';
+        text += s;
+      }
+      return text;
+    };
   });
 }
 
@@ -1433,7 +1450,8 @@ function compileRule(ast: RuleAst, file: string): CompiledRule {
   const pair = (flow: FlowRecord, log: LogEvent): RuleOutcome | null =>
     eachEval ? settle(eachEval({ flows: [flow], logs: [log] })) : { factor: 1, evidence: [] };
   const evaluate = (b: Bindings): RuleOutcome | null => (matchEval ? settle(matchEval(b)) : { factor: 1, evidence: [] });
-  const render = (b: Bindings) => pieces.map((p) => p(b)).join('');
+  // A value the events do not have reads '?' (outside an optional section, which drops whole).
+  const render = (b: Bindings) => pieces.map((p) => p(b) ?? '?').join('');
   return {
     name,
     title: unquote(ast.title.image),

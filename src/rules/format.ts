@@ -107,20 +107,27 @@ export function evidenceValue(value: Value, type: ValueType): string {
   return applyNumeric(value, (n) => String(Math.round(n * 1000) / 1000));
 }
 
-/** A piece of an `explain` template: text, or a `{scope.field|formatter:arg:arg}` slot. */
+/** A `{scope.field|formatter:arg:arg}` slot of an `explain` template. */
+export interface TemplateSlot {
+  kind: 'slot';
+  ref: string;
+  formatter?: string;
+  /** The formatter's arguments, as written between the colons (`plural:delivery`). */
+  args: string[];
+  offset: number;
+  formatterOffset: number;
+  /** Offset of each argument. */
+  argOffsets: number[];
+}
+
+/**
+ * A piece of an `explain` template: text, a slot, or an optional section `{? at {log.rate|rate}?}`,
+ * shown only when every slot inside it has a value (a log without a transfer time has no rate).
+ */
 export type TemplatePart =
   | { kind: 'text'; text: string }
-  | {
-      kind: 'slot';
-      ref: string;
-      formatter?: string;
-      /** The formatter's arguments, as written between the colons (`plural:delivery`). */
-      args: string[];
-      offset: number;
-      formatterOffset: number;
-      /** Offset of each argument. */
-      argOffsets: number[];
-    };
+  | TemplateSlot
+  | { kind: 'section'; parts: (TemplateSlot | { kind: 'text'; text: string })[]; offset: number };
 
 export interface TemplateProblem {
   /** Offset in the template text. */
@@ -128,15 +135,42 @@ export interface TemplateProblem {
   reason: string;
 }
 
-/** Split a template; `{{` and `}}` stand for literal braces. Offsets are into `text`. */
+/**
+ * Split a template; `{{` and `}}` stand for literal braces, `{?` opens an optional section and
+ * `?}` closes it. Offsets are into `text`.
+ */
 export function splitTemplate(text: string): { parts: TemplatePart[]; problem?: TemplateProblem } {
   const parts: TemplatePart[] = [];
+  // Inside a section, its parts; outside, the template's.
+  let section: (TemplatePart & { kind: 'section' }) | undefined;
+  let into: TemplatePart[] = parts;
   let buf = '';
   let i = 0;
+  const flush = () => {
+    if (buf) into.push({ kind: 'text', text: buf });
+    buf = '';
+  };
   while (i < text.length) {
     const ch = text[i];
     if ((ch === '{' || ch === '}') && text[i + 1] === ch) {
       buf += ch;
+      i += 2;
+      continue;
+    }
+    if (ch === '{' && text[i + 1] === '?') {
+      if (section) return { parts, problem: { offset: i, reason: "optional sections '{? ... ?}' do not nest" } };
+      flush();
+      section = { kind: 'section', parts: [], offset: i };
+      parts.push(section);
+      into = section.parts;
+      i += 2;
+      continue;
+    }
+    if (ch === '?' && text[i + 1] === '}' && section) {
+      flush();
+      if (!section.parts.some((p) => p.kind === 'slot')) return { parts, problem: { offset: section.offset, reason: "optional section '{? ... ?}' holds no slot, so it would always show" } };
+      section = undefined;
+      into = parts;
       i += 2;
       continue;
     }
@@ -148,28 +182,34 @@ export function splitTemplate(text: string): { parts: TemplatePart[]; problem?: 
     }
     const close = text.indexOf('}', i);
     if (close < 0) return { parts, problem: { offset: i, reason: "unclosed '{' in template (write '{{' for a literal brace)" } };
-    if (buf) parts.push({ kind: 'text', text: buf });
-    buf = '';
-    const inner = text.slice(i + 1, close);
-    const bar = inner.indexOf('|');
-    const ref = (bar < 0 ? inner : inner.slice(0, bar)).trim();
-    const spec = bar < 0 ? undefined : inner.slice(bar + 1);
-    const refOffset = i + 1 + (inner.length - inner.trimStart().length);
-    const formatterOffset = spec === undefined ? refOffset : i + 2 + bar + (spec.length - spec.trimStart().length);
-    // `name:arg:arg`: the name is trimmed, an argument keeps its inner spaces (`plural:mail delivery`).
-    const pieces = spec === undefined ? [] : spec.split(':');
-    const formatter = spec === undefined ? undefined : pieces[0].trim();
-    const args: string[] = [];
-    const argOffsets: number[] = [];
-    let pos = spec === undefined ? 0 : i + 2 + bar + pieces[0].length + 1;
-    for (const piece of pieces.slice(1)) {
-      args.push(piece.trim());
-      argOffsets.push(pos + (piece.length - piece.trimStart().length));
-      pos += piece.length + 1;
-    }
-    parts.push({ kind: 'slot', ref, formatter, args, offset: refOffset, formatterOffset, argOffsets });
+    flush();
+    into.push(slotAt(text, i, close));
     i = close + 1;
   }
-  if (buf) parts.push({ kind: 'text', text: buf });
+  if (section) return { parts, problem: { offset: section.offset, reason: "unclosed optional section '{?' in template (close it with '?}')" } };
+  flush();
   return { parts };
+}
+
+/** The slot `text[open..close]` (`{ref|formatter:arg}`, braces included). */
+function slotAt(text: string, open: number, close: number): TemplateSlot {
+  const i = open;
+  const inner = text.slice(i + 1, close);
+  const bar = inner.indexOf('|');
+  const ref = (bar < 0 ? inner : inner.slice(0, bar)).trim();
+  const spec = bar < 0 ? undefined : inner.slice(bar + 1);
+  const refOffset = i + 1 + (inner.length - inner.trimStart().length);
+  const formatterOffset = spec === undefined ? refOffset : i + 2 + bar + (spec.length - spec.trimStart().length);
+  // `name:arg:arg`: the name is trimmed, an argument keeps its inner spaces (`plural:mail delivery`).
+  const pieces = spec === undefined ? [] : spec.split(':');
+  const formatter = spec === undefined ? undefined : pieces[0].trim();
+  const args: string[] = [];
+  const argOffsets: number[] = [];
+  let pos = spec === undefined ? 0 : i + 2 + bar + pieces[0].length + 1;
+  for (const piece of pieces.slice(1)) {
+    args.push(piece.trim());
+    argOffsets.push(pos + (piece.length - piece.trimStart().length));
+    pos += piece.length + 1;
+  }
+  return { kind: 'slot', ref, formatter, args, offset: refOffset, formatterOffset, argOffsets };
 }

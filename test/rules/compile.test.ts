@@ -300,6 +300,20 @@ test('plural: the count and its noun, singular for exactly one, the last word pl
   assert.deepEqual(['delivery', 'day', 'match', 'mailbox', 'flow', 'address', 'rush'].map(pluralOf), ['deliveries', 'days', 'matches', 'mailboxes', 'flows', 'addresses', 'rushes']);
 });
 
+test('an optional section shows only when every slot in it has a value', () => {
+  const [r] = compileRuleSource(
+    'rule r { title "t" explain "{log.user} sent {log.bytes|bytes}{? at {log.rate|rate}?}{? in {log.duration|duration} by {log.client}?}." }',
+    'test.rule',
+  );
+  const flow = flowRec();
+  assert.equal(r.explain(flow, logEv({ user: 'u', bytes: 2048, rate: 1024 })), 'u sent 2.00 KiB at 1.00 KiB/s.');
+  // A pure-ftpd transfer log (clf) line has no rate: the section drops, not '?'.
+  assert.equal(r.explain(flow, logEv({ user: 'u', bytes: 2048 })), 'u sent 2.00 KiB.');
+  assert.equal(r.explain(flow, logEv({ user: 'u', bytes: 2048, duration: 3, client: '192.0.2.7' })), 'u sent 2.00 KiB in 3.0s by 192.0.2.7.');
+  // Outside a section a missing value still reads '?'.
+  assert.equal(r.explain(flow, logEv({ bytes: 2048 })), '? sent 2.00 KiB.');
+});
+
 test('explain templates and formatters', () => {
   const [r] = compileRuleSource(
     `rule r {

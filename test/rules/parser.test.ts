@@ -260,6 +260,10 @@ test('every remaining checked mistake: at its token, with the reason', () => {
 test('template brace mistakes point into the string', () => {
   assertAt(errorOf('rule a {\n  title "x"\n  explain "got {log.bytes"\n}'), 3, 16, "unclosed '{' in template (write '{{' for a literal brace)");
   assertAt(errorOf('rule a {\n  title "x"\n  explain "got } here"\n}'), 3, 16, "unmatched '}' in template (write '}}' for a literal brace)");
+  assertAt(errorOf('rule a {\n  title "x"\n  explain "got {? at {log.rate}"\n}'), 3, 16, "unclosed optional section '{?' in template (close it with '?}')");
+  assertAt(errorOf('rule a {\n  title "x"\n  explain "a {? b {? c {log.rate}?}?}"\n}'), 3, 19, "optional sections '{? ... ?}' do not nest");
+  assertAt(errorOf('rule a {\n  title "x"\n  explain "a {? b ?}"\n}'), 3, 14, "optional section '{? ... ?}' holds no slot, so it would always show");
+  assertAt(errorOf('rule a {\n  title "x"\n  explain "a {? at {flow.payloads|bytes}?}"\n}'), 3, 26, /^unknown flow field 'payloads'/);
 });
 
 test('named groups: captures only in log:, never hiding a known field, never twice', () => {
