@@ -26,7 +26,8 @@
 //   - a request line without the protocol: HTTP/0.9 `"GET /index.html"`, and Apache's 400 for a
 //     bad request line (`"GET /a\"b c.html"`)
 //   - a number after the bytes (Apache `%D`, mtail's format): kept as time_taken, unit unknown
-//   - extra quoted fields after the agent (nginx `"$http_x_forwarded_for"`): a non-`-` one is forwarded_for
+//   - extra quoted fields after the agent (nginx `"$http_x_forwarded_for"`): one holding
+//     addresses is forwarded_for; another (a custom format's `"$upstream_response_time"`) is not
 // The time is when the request was received (Apache) or finished (nginx, when the last byte
 // went to the kernel): the log does not say which. Measured: a 2.4 s PUT is stamped at its start
 // by apache2, at its end by nginx.
@@ -86,7 +87,8 @@ export function parseAccessLine(line: string): AccessRecord | undefined {
   const quoted = [...after[5].matchAll(/ "((?:[^"\\]|\\.)*)"/g)].map((q) => unescapeLogText(q[1]));
   if (quoted.length > 0 && quoted[0] !== '-') fields.referer = quoted[0];
   if (quoted.length > 1 && quoted[1] !== '-') fields.user_agent = quoted[1];
-  if (quoted.length > 2 && quoted[2] !== '-' && fields.forwarded_for === undefined) fields.forwarded_for = quoted[2].replace(/, +/g, ',');
+  const xff = quoted.length > 2 ? quoted[2].replace(/, +/g, ',') : '-';
+  if (xff.split(',').every(isAddress) && fields.forwarded_for === undefined) fields.forwarded_for = xff;
 
   const sign = s[7] === '-' ? -1 : 1;
   const offsetMinutes = sign * (Number(s[8]) * 60 + Number(s[9]));

@@ -199,6 +199,17 @@ describe('access logs: real nginx and apache2 on Debian 12', () => {
     assert.deepEqual([upstream[0].fields.bytes, upstream[5].fields.bytes, upstream[9].fields.bytes], [8000000, 0, 12582912]);
   });
 
+  it("nginx with a custom log_format after combined's fields ($request_time ... \"$upstream_response_time\")", async () => {
+    const items = await read('nginx-timed-berlin.log');
+    assert.equal(issues(items).length, 0);
+    const ev = logs(items);
+    assert.equal(ev.length, 24);
+    assert.deepEqual(fields(ev[0]), ['127.0.0.152', 'GET', '/files/release-1.iso', 200, 8000000]);
+    // Proxied to apache2: `"0.001"` is the upstream's time, no forwarded address; curl got 400,000 bytes.
+    assert.deepEqual([...fields(ev[22]), ev[22].fields.user_agent, ev[22].fields.forwarded_for, ev[22].fields.time_taken], ['127.0.0.153', 'GET', '/proxy/files/chunk.bin', 200, 400000, 'curl/7.88.1', undefined, undefined]);
+    assert.equal(ev[23].fields.forwarded_for, undefined);
+  });
+
   it('their error-log lines are reported with a reason, not read as requests', () => {
     const nginx = '2026/12/03 15:36:20 [error] 20710#20710: *5 open() "/tmp/h-web/www/files/nothere.iso" failed (2: No such file or directory), client: 127.0.0.153, server: web1.flowlink.test, request: "GET /files/nothere.iso HTTP/1.1", host: "127.0.0.150:8081"';
     const apache = "[Thu Dec 03 15:35:42.737184 2026] [mpm_event:notice] [pid 20344:tid 20344] AH00489: Apache/2.4.71 (Debian) configured -- resuming normal operations";
@@ -209,7 +220,7 @@ describe('access logs: real nginx and apache2 on Debian 12', () => {
   });
 
   it('is detected on each of them', async () => {
-    for (const name of ['nginx-combined-berlin.log', 'apache2-combined-berlin.log', 'apache2-common-berlin.log', 'apache2-vhost-combined-berlin.log', 'apache2-upstream-combined-berlin.log']) {
+    for (const name of ['nginx-combined-berlin.log', 'nginx-timed-berlin.log', 'apache2-combined-berlin.log', 'apache2-common-berlin.log', 'apache2-vhost-combined-berlin.log', 'apache2-upstream-combined-berlin.log']) {
       const input = await openInput(fixture('logs', name));
       assert.equal(detectFormat(input.head, headLines(input.head))?.parser.name, 'access-log', name);
     }
