@@ -4,16 +4,33 @@
 //
 // One event per line, service 'web', action 'request'. The stamp's offset is written, so the
 // time is exact UTC whatever --tz says. Fields: client, user (not `-`), method, path,
-// protocol, status, bytes (the response size; `-` = 0), referer, user_agent, vhost,
-// forwarded_for. Variants seen in real logs:
+// protocol, status, bytes (`-` = 0), referer, user_agent, vhost, forwarded_for; path, agent,
+// referer and user as the client sent them (the log's `\"` and `\xHH` escapes undone).
+// What `bytes` counts depends on the format, and the line does not say (measured on Debian 12's
+// nginx 1.22 and apache2 2.4, test/fixtures/logs/SOURCES.md):
+//   - nginx `combined` ($body_bytes_sent), upstream Apache `%b`: the response body; 0 for HEAD
+//     (Apache `-`)
+//   - Debian's apache2 `combined`, `common`, `vhost_combined` (`%O`, mod_logio): the response
+//     with its headers (HEAD: the headers, ~250 bytes)
+//   - a download the client aborted: nginx and `%O` count what the server handed to its
+//     kernel, up to the socket's send buffer more than went on the wire, with status 200;
+//     Apache's `%b` the whole file
+//   - an upload (PUT, POST): only the response; the request body is in no default format
+// The user is the name the client sent, also on a 401 (wrong password). Variants seen in real logs:
 //   - a vhost before the client (Apache `%v %h ...`, `vhost:443 ip - - [...]`)
 //   - X-Forwarded-For lists in place of the client (`10.0.0.2, 10.0.0.1, 127.0.0.1 - - [...]`)
 //     or before it, quoted or not: the list goes to forwarded_for, and client is the peer
 //     that connected to this server (the list's last address when the list is the client)
-//   - `"-"` or `""` as the request (timeouts, 400s): no method or path
+//   - `"-"` or `""` as the request (timeouts, 400s), or bytes that are no request (a TLS
+//     hello on the plain port: `"\x16\x03\x01..." 400`): no method or path, `request` as written
+//   - a request line without the protocol: HTTP/0.9 `"GET /index.html"`, and Apache's 400 for a
+//     bad request line (`"GET /a\"b c.html"`)
 //   - a number after the bytes (Apache `%D`, mtail's format): kept as time_taken, unit unknown
-//   - extra quoted fields after the agent (nginx `"$http_x_forwarded_for"`): a non-`-` one is forwarded_for
-// The time is when the request was received (Apache) or finished (nginx): the log does not say.
+//   - extra quoted fields after the agent (nginx `"$http_x_forwarded_for"`): one holding
+//     addresses is forwarded_for; another (a custom format's `"$upstream_response_time"`) is not
+// The time is when the request was received (Apache) or finished (nginx, when the last byte
+// went to the kernel): the log does not say which. Measured: a 2.4 s PUT is stamped at its start
+// by apache2, at its end by nginx.
 import type { FieldValue } from '../src/event.js';
 import { monthNumber } from '../src/time.js';
 import type { Parser } from './parser.js';
@@ -22,6 +39,8 @@ import { readRecordLines, type RecordFormat } from './record-lines.js';
 
 const STAMP_RE = / \[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
 const AFTER_RE = /^((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)(?: (\d+))?(.*)$/;
+// An HTTP method is a token (RFC 9110): `GET`, `PROPFIND`, or a scanner's `FOO`.
+const METHOD_RE = /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$/;
 const IPV4_RE = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const IPV6_RE = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*$/;
 
@@ -48,8 +67,9 @@ export function parseAccessLine(line: string): AccessRecord | undefined {
   if (!readPeers(line.slice(0, s.index), fields)) return undefined;
 
   const request = after[1];
-  if (request !== '-' && request !== '') {
-    const parts = request.split(' ');
+  const parts = request.split(' ');
+  if (request !== '-' && request !== '' && METHOD_RE.test(parts[0])) {
+    for (let i = 0; i < parts.length; i++) parts[i] = unescapeLogText(parts[i]);
     fields.method = parts[0];
     if (parts.length >= 3 && parts[parts.length - 1].startsWith('HTTP/')) {
       fields.protocol = parts[parts.length - 1];
@@ -58,20 +78,43 @@ export function parseAccessLine(line: string): AccessRecord | undefined {
       fields.path = parts.slice(1).join(' ');
     }
   } else {
+    // `-`, `""`, or bytes that are no request (a TLS hello on the plain port): kept as written.
     fields.request = request;
   }
   fields.status = Number(after[2]);
   fields.bytes = after[3] === '-' ? 0 : Number(after[3]);
   if (after[4] !== undefined) fields.time_taken = Number(after[4]);
-  const quoted = [...after[5].matchAll(/ "((?:[^"\\]|\\.)*)"/g)].map((q) => q[1]);
+  const quoted = [...after[5].matchAll(/ "((?:[^"\\]|\\.)*)"/g)].map((q) => unescapeLogText(q[1]));
   if (quoted.length > 0 && quoted[0] !== '-') fields.referer = quoted[0];
   if (quoted.length > 1 && quoted[1] !== '-') fields.user_agent = quoted[1];
-  if (quoted.length > 2 && quoted[2] !== '-' && fields.forwarded_for === undefined) fields.forwarded_for = quoted[2].replace(/, +/g, ',');
+  const xff = quoted.length > 2 ? quoted[2].replace(/, +/g, ',') : '-';
+  if (xff.split(',').every(isAddress) && fields.forwarded_for === undefined) fields.forwarded_for = xff;
 
   const sign = s[7] === '-' ? -1 : 1;
   const offsetMinutes = sign * (Number(s[8]) * 60 + Number(s[9]));
   const wall = { year: Number(s[3]), month, day: Number(s[1]), hour: Number(s[4]), minute: Number(s[5]), second: Number(s[6]), micro: 0 };
   return { wall, offsetMinutes, stampText: s[0].slice(1, -2), fields };
+}
+
+const ESCAPE_RE = /\\(?:x([0-9A-Fa-f]{2})|([\\"nrtbv]))/g;
+const CONTROL: Record<string, number> = { n: 10, r: 13, t: 9, b: 8, v: 11 };
+
+/**
+ * The text the client sent, from the log's escapes: Apache writes `\"`, `\\`, `\n`... and
+ * `\xhh`, nginx `\xHH` for `"`, `\`, control and non-ASCII bytes (`/caf\xC3\xA9` is UTF-8
+ * `/café`). Neither writes a bare backslash, so every one starts an escape.
+ */
+export function unescapeLogText(text: string): string {
+  if (!text.includes('\\')) return text;
+  const bytes: number[] = [];
+  let at = 0;
+  for (const m of text.matchAll(ESCAPE_RE)) {
+    for (const b of Buffer.from(text.slice(at, m.index), 'utf8')) bytes.push(b);
+    bytes.push(m[1] !== undefined ? parseInt(m[1], 16) : (CONTROL[m[2]] ?? m[2].charCodeAt(0)));
+    at = m.index + m[0].length;
+  }
+  for (const b of Buffer.from(text.slice(at), 'utf8')) bytes.push(b);
+  return Buffer.from(bytes).toString('utf8');
 }
 
 /** `[vhost ]client ident user` (and its variants, see the header) -> fields; false when malformed. */
@@ -94,7 +137,7 @@ function readPeers(prefix: string, fields: Record<string, FieldValue>): boolean 
   } else {
     return false;
   }
-  if (user !== '-') fields.user = user;
+  if (user !== '-') fields.user = unescapeLogText(user);
   let client = tokens[n - 1];
   const before = tokens.slice(0, n - 1);
   if (client.includes(',')) {
