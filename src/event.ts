@@ -125,7 +125,7 @@ export interface HostShare {
   bytes: number;
   /** Fraction of the spike's bytes this host sent or received. */
   share: number;
-  /** Of `bytes`, what the host received (was the flow's dst) and sent (src). */
+  /** Of `bytes`, what the host received and sent: by direction when the flow counted each (srcBytes, dstBytes), else all from src to dst. */
   received: number;
   sent: number;
 }

@@ -220,12 +220,17 @@ export function attribute(flows: FlowRecord[], from: Micros, to: Micros): Pick<S
     total += bytes;
     pkts += flow.bytes > 0 ? (flow.pkts * bytes) / flow.bytes : 0;
     contributing.push({ flow, bytes });
+    // Who sent what: a flow that counted each direction splits its bytes (a download's data
+    // goes dst -> src); one that did not is all src -> dst, as its direction says.
+    const fromSrc = flow.srcBytes !== undefined && flow.dstBytes !== undefined && flow.bytes > 0 ? (bytes * flow.srcBytes) / flow.bytes : bytes;
     const s = host(flow.src);
     s.bytes += bytes;
-    s.sent += bytes;
+    s.sent += fromSrc;
+    s.received += bytes - fromSrc;
     const d = host(flow.dst);
     d.bytes += bytes;
-    d.received += bytes;
+    d.received += fromSrc;
+    d.sent += bytes - fromSrc;
     const pairKey = `${flow.src}>${flow.dst}`;
     const pair = pairs.get(pairKey) ?? { src: flow.src, dst: flow.dst, bytes: 0 };
     pair.bytes += bytes;

@@ -53,6 +53,21 @@ test('a host whose traffic jumps 50x is found in its own series, not in the link
   assert.equal(s.pairs[0].dst, '10.1.0.20');
 });
 
+test("a download counted per direction: the host that opened the connection received it, not sent it", () => {
+  const flows = steadyHosts();
+  const at = T0 + 14 * 60 * MIN;
+  // 10.0.0.9 fetches 6 MB from 10.1.0.20: its request is 1% of the bytes, the server's data the rest.
+  const download = flow(at, 900, 6_000_000, '10.0.0.9', '10.1.0.20', 80);
+  flows.push({ ...download, srcBytes: 60_000, dstBytes: 5_940_000 });
+  const [s] = detectSpikes(flows).spikes;
+  assert.equal(s.hostSeries, '10.0.0.9');
+  assert.equal(s.onHost?.direction, 'received');
+  // Its steady uploads in the same window are the rest.
+  assert.ok(s.onHost!.share > 0.95 && s.onHost!.share < 0.99, `share ${s.onHost!.share}`);
+  const server = s.hosts.find((h) => h.host === '10.1.0.20')!;
+  assert.ok(server.sent > 0.98 * 6_000_000 && server.received < 0.011 * 6_000_000, `server sent ${server.sent}, received ${server.received}`);
+});
+
 test('a sparse host with rare bursts is not a spike: MAD 0 is no baseline', () => {
   const flows = steadyHosts();
   // 1.2 MB every two hours from a host otherwise silent: too little to show in the link total,
