@@ -1,33 +1,43 @@
-// sendmail through syslog (tags `sendmail`, `sm-mta`, `sm-msp-queue`, and the process
-// titles `sm-acceptingconnections` / `sm-accepting-connections` some systems log under).
+// sendmail through syslog (tags `sendmail`, Debian's `-L` names `sm-mta`, `sm-msp-queue`, ...
+// (SENDMAIL_PROGRAMS), and the process titles `sm-acceptingconnections` /
+// `sm-accepting-connections` some systems log under).
 //
 // As with postfix (see postfix.ts), every line is an event of its own, and the lines of one
 // message are joined by queue id into a `delivery` event:
 //   `QID: from=<a>, size=N, class=0, nrcpts=K, msgid=<...>, proto=ESMTP, daemon=MTA, relay=host [ip]`
 //        queued   (from, size, nrcpt, message_id, client, client_host: the sending host)
-//   `QID: to=<b>[,<c>], ctladdr=..., delay=hh:mm:ss, xdelay=..., mailer=esmtp, pri=..., relay=host. [ip], dsn=2.0.0, stat=Sent (...)`
-//        sent | deferred | bounced   (to, delay (s), mailer, relay, relay_ip, dsn, status, response)
+//   `QID: to=<b>[,<c>], ctladdr=..., delay=hh:mm:ss, xdelay=..., mailer=esmtp, pri=..., relay=host. [ip], dsn=2.0.0, [reply=...,] stat=Sent (...)`
+//        sent | deferred | bounced   (to, delay (s), mailer, relay, relay_ip, dsn, reply, status,
+//        response; with a relay_ip, also the message's size: the leg to the next hop)
 //   `QID: NEWQID: DSN: text`          bounce   (bounce_id; the new message gets bounce_of)
+//   `QID: <b>... User unknown`        reject   (to, reason: a recipient refused at RCPT)
 //   `[QID: ]ruleset=check_rcpt, arg1=<x>, relay=host [ip], reject=550 ...`  reject (client, to/arg, reason)
 //   `QID: AUTH failure (LOGIN): ... relay=host [ip]`   login-failed (client)
 //   `QID: lost input channel from host [ip] to MTA after rcpt`  lost-connection (client)
-// sendmail writes no `removed` line: a message is done when as many recipients as its
-// `nrcpts` have a final status (anything but Deferred), else it is cut off by the idle
-// rule of mail-queue.ts (incomplete=1). The delivery event has the same fields as postfix's.
-// A DSN's delivery has bounce_of; the bounced message's own delivery usually ends (its last
-// recipient bounced) before the DSN line, so it carries bounce_id only when still open.
-import type { FieldValue, LogEvent, ParseItem } from '../src/event.js';
+// sendmail writes no `removed` line, and its to= lines do not add up to `nrcpts`: they name
+// the addresses after alias expansion (a real 8.17 logged one `to=root` for two recipients
+// aliased to root, and `to=nobody` and `to=root` for one recipient aliased to both). So a
+// message is done once none of its recipients waits for a retry (its latest line is not
+// Deferred) and no line for it came for SENDMAIL_SETTLE_MICROS of log time, or at the end of
+// the file; else it is cut off by the idle rule of mail-queue.ts (incomplete=1). A line for
+// a message already emitted opens no new record. The delivery event has postfix's fields.
+// A DSN's delivery has bounce_of, and the bounced message bounce_id. A DSN has no from=
+// line: its delivery and its leg out carry no size.
+import type { FieldValue, LogEvent, Micros, ParseItem } from '../src/event.js';
+import { MICROS_PER_SECOND } from '../src/time.js';
 import type { Parser } from './parser.js';
-import { MailQueueJoin } from './mail-queue.js';
+import { MAIL_IDLE_MICROS, MAIL_MAX_OPEN, MailQueueJoin, type OpenMessage } from './mail-queue.js';
 import { readSyslogLines, syslogTimeCompleteness } from './syslog.js';
 import { splitSyslogLine, type SyslogHeader } from './syslog-header.js';
 import { createProgramAssembler, interpretKnownPrograms } from './syslog-programs.js';
 
+// Debian's init script names its daemons with -L: sm-mta (listener, and queue runner unless
+// split), sm-mta-queue, sm-mta-runq, sm-que, sm-que-runq, sm-msp, sm-msp-queue.
+const SENDMAIL_PROGRAMS = new Set(['sendmail', 'sm-mta', 'sm-mta-queue', 'sm-mta-runq', 'sm-que', 'sm-que-runq', 'sm-msp', 'sm-msp-queue']);
+
 export function isSendmailProgram(program: string | undefined): boolean {
   return (
-    program === 'sendmail' ||
-    program === 'sm-mta' ||
-    program === 'sm-msp-queue' ||
+    (program !== undefined && SENDMAIL_PROGRAMS.has(program)) ||
     program === 'sm-acceptingconnections' ||
     program === 'sm-accepting-connections'
   );
@@ -130,6 +140,8 @@ export function parseSendmailMessage(message: string): SendmailLine {
       if (delay !== undefined) fields.delay = delay;
       if (kv.mailer !== undefined) fields.mailer = kv.mailer;
       if (kv.dsn !== undefined) fields.dsn = kv.dsn;
+      // The next hop's own answer (`reply=550 5.1.1 <b>: Recipient address rejected: ...`).
+      if (kv.reply !== undefined) fields.reply = kv.reply;
       if (kv.relay !== undefined) {
         fields.relay = kv.relay;
         const r = splitSendmailRelay(kv.relay);
@@ -159,6 +171,14 @@ export function parseSendmailMessage(message: string): SendmailLine {
     line.action = 'lost-connection';
     return line;
   }
+  // A recipient refused at RCPT: `QID: <a@example.org>... User unknown` (the id is the
+  // envelope being built, whose from= line comes after).
+  if ((m = /^<([^>]*)>\.\.\. (.+)$/.exec(text))) {
+    fields.to = m[1];
+    fields.reason = m[2];
+    line.action = 'reject';
+    return line;
+  }
   // `[ip]: possible SMTP attack: ...`, `rejecting commands from host [ip] due to ...`: the client only.
   if ((m = /(?:^|from )((?:\S+ )?\[(?:IPv6:)?[0-9A-Fa-f:.]+\])/.exec(text))) client(m[1]);
   return line;
@@ -173,12 +193,31 @@ export function interpretSendmail(header: SyslogHeader, event: LogEvent): void {
   Object.assign(event.fields, parsed.fields);
 }
 
+/** How long a message whose every logged recipient is final waits for more `to=` lines. */
+export const SENDMAIL_SETTLE_MICROS: Micros = 60 * MICROS_PER_SECOND;
+
 /** Joins a file's sendmail lines by queue id (see the header). */
 export class SendmailJoin {
-  private readonly join = new MailQueueJoin('sendmail', 'final status for each of its recipients');
+  private readonly join = new MailQueueJoin('sendmail', 'final status for every recipient it logged');
   private file: string | undefined;
+  private now = -Infinity;
+  /** Open messages' recipients whose latest line is Deferred (gone with the message). */
+  private readonly deferred = new WeakMap<OpenMessage, Set<string>>();
+  /** Settled messages (no recipient deferred), in last-touched order: done once quiet. */
+  private readonly settled = new Map<string, OpenMessage>();
+  /** Queue ids of messages already emitted, with when: their late lines open no new record. */
+  private readonly done = new Map<string, Micros>();
 
   tick(event: LogEvent, out: ParseItem[]): void {
+    if (event.ts > this.now) this.now = event.ts;
+    for (const [key, msg] of this.settled) {
+      if (this.now - msg.lastTs <= SENDMAIL_SETTLE_MICROS) break;
+      this.end(key, msg, out);
+    }
+    for (const [key, at] of this.done) {
+      if (this.now - at <= MAIL_IDLE_MICROS && this.done.size <= MAIL_MAX_OPEN) break;
+      this.done.delete(key);
+    }
     this.join.tick(event.ts, out);
   }
 
@@ -187,44 +226,70 @@ export class SendmailJoin {
     return this.join.oldestOpenTs();
   }
 
+  private end(key: string, msg: OpenMessage, out: ParseItem[]): void {
+    this.settled.delete(key);
+    // The join may have let it go already (more than MAIL_MAX_OPEN open).
+    if (this.join.peek(msg.host, msg.qid) !== msg) return;
+    this.done.delete(key);
+    this.done.set(key, this.now);
+    this.join.finish(msg, out);
+  }
+
   take(event: LogEvent, out: ParseItem[]): void {
     const qid = event.fields.queue_id;
     if (typeof qid !== 'string' || event.fields.mta !== 'sendmail') return;
     this.file ??= event.origin.file;
     const f = event.fields;
-    // `nrcpts=0`: every recipient was refused, nothing was queued.
-    const opens = (event.action === 'queued' && f.nrcpt !== 0) || event.action === 'bounce' || (typeof f.to === 'string' && f.status !== undefined);
-    const msg = this.join.touch(event, qid, opens);
-    if (!msg) return;
+    const key = `${event.host ?? ''}\u0000${qid}`;
     if (event.action === 'bounce') {
       const bounce = f.bounce_id as string;
-      msg.fields.bounce_id = bounce;
       // sendmail names the new id before the new message's own lines.
-      this.join.touch(event, bounce)!.fields.bounce_of = qid;
+      const dsn = this.join.touch(event, bounce)!;
+      dsn.fields.bounce_of = qid;
+      dsn.fields.mta = 'sendmail';
+      this.settled.delete(`${event.host ?? ''}\u0000${bounce}`);
+      const msg = this.join.touch(event, qid, false);
+      if (msg) {
+        msg.fields.bounce_id = bounce;
+        if (this.settled.delete(key)) this.settled.set(key, msg);
+      }
       return;
     }
-    for (const key of ['client', 'client_host', 'message_id', 'size', 'nrcpt', 'proto'] as const) {
-      if (f[key] !== undefined && event.action === 'queued') msg.fields[key] = f[key];
+    // `nrcpts=0`: every recipient was refused, nothing was queued. A message already emitted
+    // opens no second record (its lines stay line events).
+    const opens = !this.done.has(key) && ((event.action === 'queued' && f.nrcpt !== 0) || (typeof f.to === 'string' && f.status !== undefined));
+    const msg = this.join.touch(event, qid, opens);
+    if (!msg) return;
+    this.settled.delete(key);
+    for (const k of ['client', 'client_host', 'message_id', 'size', 'nrcpt', 'proto'] as const) {
+      if (f[k] !== undefined && event.action === 'queued') msg.fields[k] = f[k];
     }
     if (event.action === 'queued' && f.from !== undefined) msg.fields.from = f.from;
+    // The delivery says whose it is: rules/mail.rule's smtp_out takes sendmail's relay legs
+    // from its to= lines instead.
+    msg.fields.mta = 'sendmail';
     if (typeof f.to === 'string' && event.action !== 'reject') {
-      const recipients = f.to.split(',');
-      const final = f.status !== undefined && f.status !== 'deferred';
-      for (const to of recipients) {
+      // The leg to the next hop is a transfer of its own: the line carries the message's size
+      // so that its connection can be matched (rules/mail.rule, smtp_out).
+      if (typeof msg.fields.size === 'number' && f.relay_ip !== undefined) f.size = msg.fields.size;
+      let deferred = this.deferred.get(msg);
+      for (const to of f.to.split(',')) {
         const r: { to: string; status?: string; relay?: string; relayIp?: string; delay?: number } = { to };
         if (typeof f.status === 'string') r.status = f.status;
         if (typeof f.relay === 'string') r.relay = f.relay;
         if (typeof f.relay_ip === 'string') r.relayIp = f.relay_ip;
         if (typeof f.delay === 'number') r.delay = f.delay;
+        const final = f.status !== undefined && f.status !== 'deferred';
         this.join.addRecipient(msg, r, final);
+        if (!final) this.deferred.set(msg, (deferred ??= new Set()).add(to));
+        else deferred?.delete(to);
       }
-      // A DSN sendmail makes itself has no from= line: one final recipient ends it.
-      const nrcpt = msg.fields.nrcpt ?? (msg.fields.bounce_of !== undefined ? 1 : undefined);
-      if (typeof nrcpt === 'number' && nrcpt > 0 && msg.finals >= nrcpt) this.join.finish(msg, out);
     }
+    if (msg.to.length > 0 && (this.deferred.get(msg)?.size ?? 0) === 0) this.settled.set(key, msg);
   }
 
   flush(out: ParseItem[]): void {
+    for (const [key, msg] of [...this.settled]) this.end(key, msg, out);
     this.join.flush(this.file, out);
   }
 }
