@@ -22,7 +22,8 @@
 //                                                              sent | deferred | bounced | expired | ... (status)
 //      bounce  `QID: sender non-delivery notification: NEWQID` bounce        (bounce_id)
 //    Every queue-id line has `queue_id`. Per-line events carry no `bytes`, so rules that add up
-//    bytes count a message once, on its delivery event.
+//    bytes count a message once, on its delivery event. A `sent` line to an address (relay_ip)
+//    carries the message's `size` once per transaction: the leg out (see PostfixJoin.sizeLeg).
 // 2. One `delivery` event per message, joined by queue id (mail-queue.ts), at its `removed`
 //    line (or cut off, with incomplete=1): queue_id, from, to (comma-joined), nrcpt, size and
 //    bytes, client, client_host, user, message_id, relay, relay_ip, status (each distinct
@@ -32,7 +33,7 @@
 //    origin its first line's.
 import type { FieldValue, LogEvent, ParseItem } from '../src/event.js';
 import type { Parser } from './parser.js';
-import { MailQueueJoin } from './mail-queue.js';
+import { MailQueueJoin, type OpenMessage } from './mail-queue.js';
 import { readSyslogLines, syslogTimeCompleteness } from './syslog.js';
 import { splitSyslogLine, type SyslogHeader } from './syslog-header.js';
 import { createProgramAssembler, interpretKnownPrograms } from './syslog-programs.js';
@@ -569,7 +570,27 @@ export class PostfixJoin {
       if (typeof f.delay === 'number') recipient.delay = f.delay;
       this.join.addRecipient(msg, recipient, f.status !== 'deferred');
       if (typeof f.relayed_as === 'string') msg.fields.relayed_as = f.relayed_as;
+      if (event.action === 'sent' && typeof f.relay_ip === 'string' && typeof msg.fields.size === 'number') this.sizeLeg(msg, f);
     }
+  }
+
+  /** Transactions to a next hop already given the message's size, per open message. */
+  private readonly legs = new WeakMap<OpenMessage, Set<string>>();
+
+  /**
+   * A message relayed on crossed two connections, and a log event explains one: its delivery
+   * the way in, this line the way out (rules/mail.rule, smtp_out). postfix writes a line per
+   * recipient, and recipients at one next hop go in one transaction (a real postfix 3.7 relaying
+   * to two addresses wrote both lines with the same `queued as` answer): the first line of each
+   * transaction, told by relay and answer, carries the size.
+   */
+  private sizeLeg(msg: OpenMessage, f: Record<string, FieldValue>): void {
+    const leg = `${f.relay_ip}\u0000${f.response ?? ''}`;
+    let legs = this.legs.get(msg);
+    if (legs?.has(leg)) return;
+    if (!legs) this.legs.set(msg, (legs = new Set()));
+    legs.add(leg);
+    f.size = msg.fields.size as number;
   }
 
   /** Bounce ids named before their own first line; bounded like the join (a bounce is followed at once). */

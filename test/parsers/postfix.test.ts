@@ -250,3 +250,28 @@ describe('postfix: the char-code readers agree with the patterns they replaced',
     assert.deepEqual([socket.fields.relay_ip, socket.fields.delay, socket.fields.response, socket.fields.relayed_as], [undefined, undefined, '250 2.0.0 <alice@example.org> Saved', undefined]);
   });
 });
+
+describe('postfix relaying: a real 3.7 writing its own maillog_file (test/fixtures/logs/SOURCES.md)', () => {
+  it("reads postlogd's lines (`Dec 03`, the short host), joins three messages and gives each transaction out the message's size once", async () => {
+    const input = await openInput(fixture('logs', 'postfix-3.7-relay-maillog_file.log'));
+    assert.equal(detectFormat(input.head, headLines(input.head))?.parser.name, 'postfix');
+    const items = await read('postfix-3.7-relay-maillog_file.log', { zone: 'UTC', year: 2026 });
+    assert.deepEqual(issues(items), []);
+    assert.equal(logs(items).filter((e) => e.action !== 'delivery').length, 20, 'every line an event');
+    // What the client sent (send.py): 300,000, 1,000,000 and 2,000,000 random bytes as base64
+    // attachments, which postfix counts as 411,273, 1,369,165 and 2,737,583 (the sink got the same).
+    assert.deepEqual(
+      deliveries(items).map((d) => [d.fields.queue_id, d.fields.client, d.fields.size, d.fields.to, d.fields.relay_ip, iso(d.ts)]),
+      [
+        ['59BEA27E93F', '127.0.0.172', 411273, 'alice@remote.test', '127.0.0.171', '2026-12-03T15:49:33.000Z'],
+        ['7823827E93F', '127.0.0.172', 1369165, 'bob@remote.test', '127.0.0.171', '2026-12-03T15:49:33.000Z'],
+        ['CC0BD27E940', '127.0.0.172', 2737583, 'carol@remote.test,dave@remote.test', '127.0.0.171', '2026-12-03T15:49:36.000Z'],
+      ],
+    );
+    // carol@ and dave@ went in one transaction (one `queued as` answer): only its first line has the size.
+    assert.deepEqual(
+      logs(items).filter((e) => e.action === 'sent').map((e) => [e.fields.to, e.fields.size]),
+      [['alice@remote.test', 411273], ['bob@remote.test', 1369165], ['carol@remote.test', 2737583], ['dave@remote.test', undefined]],
+    );
+  });
+});
