@@ -56,8 +56,9 @@ export interface SyslogHeader {
 
 // Every quantifier is bounded or followed by a fixed character, so a failing line costs
 // one pass at position 0 (the patterns are anchored).
+// `<PRI>` without a version is rsyslog's RSYSLOG_ForwardFormat (RFC 3339 stamp, 3164 tag), as a collector stores it raw.
 const ISO_RE =
-  /^(?:<(\d{1,3})>(\d{1,2}) )?(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)(Z|z|[+-]\d{2}(?::?\d{2})?)?(?: +|$)/;
+  /^(?:<(\d{1,3})>(?:(\d{1,2}) )?)?(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)(Z|z|[+-]\d{2}(?::?\d{2})?)?(?: +|$)/;
 const NIL_STAMP_RE = /^<\d{1,3}>\d{1,2} - /;
 
 /** Splits one line, or undefined when it has no syslog header (see `whyNotSyslog`). */
@@ -227,7 +228,7 @@ export function splitIso(line: string): SyslogHeader | undefined {
   }
   const stamp: SyslogStamp = { kind: 'dated', wall, offsetMinutes, text: m[0].trimEnd() };
   const start = m[0].length;
-  if (m[1] !== undefined) {
+  if (m[2] !== undefined) {
     // `<PRI>VERSION `: only RFC 5424 has a version.
     const header: SyslogHeader = { form: 'rfc5424', stamp, pri: Number(m[1]), message: '' };
     return splitRfc5424Fields(line, start, header) ? header : undefined;
@@ -235,6 +236,11 @@ export function splitIso(line: string): SyslogHeader | undefined {
   const form: SyslogForm =
     zone === undefined ? 'iso-local' : zone.length === 5 && zone.indexOf(':') < 0 ? 'short-iso' : 'rfc3339';
   const header: SyslogHeader = { form, stamp, message: '' };
+  if (m[1] !== undefined) {
+    header.pri = Number(m[1]);
+    splitHostAndTag(line, start, header);
+    return header;
+  }
   // rsyslog's file forms: a traditional `host tag: msg` after the stamp, or RFC 5424
   // fields with the `<PRI>1 ` left off. A tag ends in `:` (or `[pid]`), 5424's APP never does.
   const hostEnd = line.indexOf(' ', start);
