@@ -422,6 +422,9 @@ function splitRfc5424Fields(line: string, start: number, header: SyslogHeader): 
   if (line.charCodeAt(i) === 91 /* [ */) header.structuredData = line.slice(i, sdEnd);
   let msg = sdEnd < line.length ? line.slice(sdEnd + 1) : '';
   if (msg.charCodeAt(0) === 0xfeff) msg = msg.slice(1); // the UTF-8 BOM RFC 5424 puts before MSG
+  // rsyslog's msg of a local (RFC 3164) message keeps the space after `tag:`, so its
+  // RSYSLOG_SyslogProtocol23Format writes `- -  msg`: that space is not the program's.
+  else if (msg.charCodeAt(0) === 32) msg = msg.slice(1);
   header.message = msg.trimEnd();
   return true;
 }
