@@ -56,8 +56,9 @@ export interface SyslogHeader {
 
 // Every quantifier is bounded or followed by a fixed character, so a failing line costs
 // one pass at position 0 (the patterns are anchored).
+// `<PRI>` without a version is rsyslog's RSYSLOG_ForwardFormat (RFC 3339 stamp, 3164 tag), as a collector stores it raw.
 const ISO_RE =
-  /^(?:<(\d{1,3})>(\d{1,2}) )?(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)(Z|z|[+-]\d{2}(?::?\d{2})?)?(?: +|$)/;
+  /^(?:<(\d{1,3})>(?:(\d{1,2}) )?)?(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)(Z|z|[+-]\d{2}(?::?\d{2})?)?(?: +|$)/;
 const NIL_STAMP_RE = /^<\d{1,3}>\d{1,2} - /;
 
 /** Splits one line, or undefined when it has no syslog header (see `whyNotSyslog`). */
@@ -227,7 +228,7 @@ export function splitIso(line: string): SyslogHeader | undefined {
   }
   const stamp: SyslogStamp = { kind: 'dated', wall, offsetMinutes, text: m[0].trimEnd() };
   const start = m[0].length;
-  if (m[1] !== undefined) {
+  if (m[2] !== undefined) {
     // `<PRI>VERSION `: only RFC 5424 has a version.
     const header: SyslogHeader = { form: 'rfc5424', stamp, pri: Number(m[1]), message: '' };
     return splitRfc5424Fields(line, start, header) ? header : undefined;
@@ -235,6 +236,11 @@ export function splitIso(line: string): SyslogHeader | undefined {
   const form: SyslogForm =
     zone === undefined ? 'iso-local' : zone.length === 5 && zone.indexOf(':') < 0 ? 'short-iso' : 'rfc3339';
   const header: SyslogHeader = { form, stamp, message: '' };
+  if (m[1] !== undefined) {
+    header.pri = Number(m[1]);
+    splitHostAndTag(line, start, header);
+    return header;
+  }
   // rsyslog's file forms: a traditional `host tag: msg` after the stamp, or RFC 5424
   // fields with the `<PRI>1 ` left off. A tag ends in `:` (or `[pid]`), 5424's APP never does.
   const hostEnd = line.indexOf(' ', start);
@@ -286,14 +292,54 @@ function splitHostAndTag(line: string, start: number, header: SyslogHeader): voi
   }
   // The tag is read in place: its program string comes from a small cache (a file has a
   // few programs and a new pid on many lines), so a line costs no token slices.
-  const sp = line.indexOf(' ', i);
-  const end = sp < 0 ? line.length : sp;
+  let sp = line.indexOf(' ', i);
+  let end = sp < 0 ? line.length : sp;
   if (!setTagAt(line, i, end, header)) {
-    header.message = trimEnd(line, i);
-    return;
+    // Not a tag: busybox syslogd's `facility.level` before it? (off the common path)
+    const pri = sp < 0 ? -1 : busyboxPriority(line, i, end);
+    if (pri < 0) {
+      header.message = trimEnd(line, i);
+      return;
+    }
+    header.pri = pri;
+    i = sp + 1;
+    sp = line.indexOf(' ', i);
+    end = sp < 0 ? line.length : sp;
+    if (!setTagAt(line, i, end, header)) {
+      header.message = trimEnd(line, i);
+      return;
+    }
   }
   header.message = sp < 0 ? '' : trimEnd(line, sp + 1);
 }
+
+/**
+ * busybox syslogd (1.35, without -S) writes `host facility.level tag: msg`, names as glibc's
+ * tables give them (`ftp.info`, `auth.err`, `local3.warn`), `<PRI>` for facilities without a
+ * name (ntp and above). The PRI of token line[from, to), or -1 when it is not one.
+ */
+function busyboxPriority(line: string, from: number, to: number): number {
+  if (line.charCodeAt(from) === 60 /* < */) {
+    if (line.charCodeAt(to - 1) !== 62 || !allDigits(line, from + 1, to - 1) || to - from > 5) return -1;
+    const pri = Number(line.slice(from + 1, to - 1));
+    return pri <= 191 ? pri : -1;
+  }
+  const dot = line.indexOf('.', from);
+  if (dot < 0 || dot >= to) return -1;
+  const facility = FACILITIES.get(line.slice(from, dot));
+  const level = LEVELS.get(line.slice(dot + 1, to));
+  return facility === undefined || level === undefined ? -1 : facility * 8 + level;
+}
+
+const FACILITIES = new Map(
+  ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp'].map((name, k) => [name, k] as const),
+);
+for (let k = 0; k < 8; k++) FACILITIES.set(`local${k}`, 16 + k);
+FACILITIES.set('security', 4);
+const LEVELS = new Map([
+  ['emerg', 0], ['panic', 0], ['alert', 1], ['crit', 2], ['err', 3], ['error', 3],
+  ['warn', 4], ['warning', 4], ['notice', 5], ['info', 6], ['debug', 7],
+]);
 
 /** The host of the last line split (any file). */
 let lastHost: string | undefined;
@@ -416,6 +462,9 @@ function splitRfc5424Fields(line: string, start: number, header: SyslogHeader): 
   if (line.charCodeAt(i) === 91 /* [ */) header.structuredData = line.slice(i, sdEnd);
   let msg = sdEnd < line.length ? line.slice(sdEnd + 1) : '';
   if (msg.charCodeAt(0) === 0xfeff) msg = msg.slice(1); // the UTF-8 BOM RFC 5424 puts before MSG
+  // rsyslog's msg of a local (RFC 3164) message keeps the space after `tag:`, so its
+  // RSYSLOG_SyslogProtocol23Format writes `- -  msg`: that space is not the program's.
+  else if (msg.charCodeAt(0) === 32) msg = msg.slice(1);
   header.message = msg.trimEnd();
   return true;
 }

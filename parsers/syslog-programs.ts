@@ -4,7 +4,7 @@
 // The same goes for the mail joins: every syslog reader joins postfix and sendmail lines
 // by queue id through `createProgramAssembler`.
 import type { LogEvent, ParseItem } from '../src/event.js';
-import { interpretPostfix, PostfixJoin } from './postfix.js';
+import { interpretPostfix, PostfixJoin, postfixDaemon } from './postfix.js';
 import { interpretPureFtpd, isPureFtpdProgram } from './pure-ftpd.js';
 import { interpretProftpd, isProftpdProgram } from './proftpd.js';
 import { interpretSendmail, isSendmailProgram, SendmailJoin } from './sendmail.js';
@@ -13,13 +13,31 @@ import type { SyslogHeader } from './syslog-header.js';
 import { interpretVsftpd, isVsftpdProgram } from './vsftpd.js';
 
 export function interpretKnownPrograms(header: SyslogHeader, event: LogEvent): void {
-  const program = header.program;
+  const program = header.program ?? bareKnownProgram(header, event);
   if (program === undefined) return;
   if (program.startsWith('postfix')) interpretPostfix(header, event);
   else if (isPureFtpdProgram(program)) interpretPureFtpd(header, event);
   else if (isProftpdProgram(program)) interpretProftpd(header, event);
   else if (isVsftpdProgram(program)) interpretVsftpd(header, event);
   else if (isSendmailProgram(program)) interpretSendmail(header, event);
+}
+
+/**
+ * A tag without `:` or `[pid]` (`host pure-ftpd (user@ip) ...`): rsyslog's syslogtag of a
+ * message it received as RFC 5424 is APP-NAME[PROCID] without a colon, so its traditional and
+ * RFC 3339 file templates write it so when there is no PROCID. Taken as the program only
+ * when it names a daemon flowlink reads (else `host just a message` would lose a word);
+ * then it is moved from the message to the program, in `header` and `event`.
+ */
+function bareKnownProgram(header: SyslogHeader, event: LogEvent): string | undefined {
+  const message = header.message;
+  const sp = message.indexOf(' ');
+  if (sp < 2) return undefined;
+  const word = message.slice(0, sp);
+  if (!(isPureFtpdProgram(word) || isProftpdProgram(word) || isVsftpdProgram(word) || isSendmailProgram(word) || postfixDaemon(word) !== undefined)) return undefined;
+  header.program = event.program = word;
+  header.message = event.message = message.slice(sp + 1);
+  return word;
 }
 
 /**

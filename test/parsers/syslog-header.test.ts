@@ -166,7 +166,7 @@ describe('ISO headers', () => {
     const a = split('2022-08-27T14:22:01.888Z space01.global-acme.entp NSX 4828 SWITCHING [abc@6876 comp="abc-edge" level="INFO"] dynamic arp entry is created');
     assert.deepEqual([a.form, a.host, a.program, a.pid, a.msgid, a.message], ['rfc5424', 'space01.global-acme.entp', 'NSX', 4828, 'SWITCHING', 'dynamic arp entry is created']);
     const b = split('2022-08-27T17:22:01.694554+03:00 space01.global-acme.entp CRON 20856 - -  (root) CMD (true)');
-    assert.deepEqual([b.program, b.pid, b.message], ['CRON', 20856, ' (root) CMD (true)']);
+    assert.deepEqual([b.program, b.pid, b.message], ['CRON', 20856, '(root) CMD (true)']);
   });
 
   it('finds the end of structured data or reports it malformed', () => {
