@@ -574,22 +574,23 @@ export class PostfixJoin {
     }
   }
 
-  /** Transactions to a next hop already given the message's size, per open message. */
-  private readonly legs = new WeakMap<OpenMessage, Set<string>>();
+  /** The transaction the last sized line belonged to: its message, relay and answer. */
+  private legMsg?: OpenMessage;
+  private legRelay?: FieldValue;
+  private legResponse?: FieldValue;
 
   /**
    * A message relayed on crossed two connections, and a log event explains one: its delivery
    * the way in, this line the way out (rules/mail.rule, smtp_out). postfix writes a line per
-   * recipient, and recipients at one next hop go in one transaction (a real postfix 3.7 relaying
-   * to two addresses wrote both lines with the same `queued as` answer): the first line of each
-   * transaction, told by relay and answer, carries the size.
+   * recipient, and recipients at one next hop go in one transaction, their lines one after
+   * another (a real postfix 3.7 relaying to two addresses wrote both with the same `queued as`
+   * answer): the first line of each transaction, told by relay and answer, carries the size.
    */
   private sizeLeg(msg: OpenMessage, f: Record<string, FieldValue>): void {
-    const leg = `${f.relay_ip}\u0000${f.response ?? ''}`;
-    let legs = this.legs.get(msg);
-    if (legs?.has(leg)) return;
-    if (!legs) this.legs.set(msg, (legs = new Set()));
-    legs.add(leg);
+    if (msg === this.legMsg && f.relay_ip === this.legRelay && f.response === this.legResponse) return;
+    this.legMsg = msg;
+    this.legRelay = f.relay_ip;
+    this.legResponse = f.response;
     f.size = msg.fields.size as number;
   }
 

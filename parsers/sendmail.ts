@@ -210,13 +210,18 @@ export class SendmailJoin {
 
   tick(event: LogEvent, out: ParseItem[]): void {
     if (event.ts > this.now) this.now = event.ts;
-    for (const [key, msg] of this.settled) {
-      if (this.now - msg.lastTs <= SENDMAIL_SETTLE_MICROS) break;
-      this.end(key, msg, out);
+    // Asked at every line of every syslog file: no iterator unless there is something to look at.
+    if (this.settled.size > 0) {
+      for (const [key, msg] of this.settled) {
+        if (this.now - msg.lastTs <= SENDMAIL_SETTLE_MICROS) break;
+        this.end(key, msg, out);
+      }
     }
-    for (const [key, at] of this.done) {
-      if (this.now - at <= MAIL_IDLE_MICROS && this.done.size <= MAIL_MAX_OPEN) break;
-      this.done.delete(key);
+    if (this.done.size > 0) {
+      for (const [key, at] of this.done) {
+        if (this.now - at <= MAIL_IDLE_MICROS && this.done.size <= MAIL_MAX_OPEN) break;
+        this.done.delete(key);
+      }
     }
     this.join.tick(event.ts, out);
   }
