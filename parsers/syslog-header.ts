@@ -292,54 +292,47 @@ function splitHostAndTag(line: string, start: number, header: SyslogHeader): voi
   }
   // The tag is read in place: its program string comes from a small cache (a file has a
   // few programs and a new pid on many lines), so a line costs no token slices.
-  let sp = line.indexOf(' ', i);
-  let end = sp < 0 ? line.length : sp;
+  const sp = line.indexOf(' ', i);
+  const end = sp < 0 ? line.length : sp;
   if (!setTagAt(line, i, end, header)) {
-    // Not a tag: busybox syslogd's `facility.level` before it? (off the common path)
-    const pri = sp < 0 ? -1 : busyboxPriority(line, i, end);
-    if (pri < 0) {
-      header.message = trimEnd(line, i);
-      return;
-    }
-    header.pri = pri;
-    i = sp + 1;
-    sp = line.indexOf(' ', i);
-    end = sp < 0 ? line.length : sp;
-    if (!setTagAt(line, i, end, header)) {
-      header.message = trimEnd(line, i);
-      return;
-    }
+    splitUntagged(line, i, sp, header);
+    return;
   }
   header.message = sp < 0 ? '' : trimEnd(line, sp + 1);
 }
 
 /**
- * busybox syslogd (1.35, without -S) writes `host facility.level tag: msg`, names as glibc's
- * tables give them (`ftp.info`, `auth.err`, `local3.warn`), `<PRI>` for facilities without a
- * name (ntp and above). The PRI of token line[from, to), or -1 when it is not one.
+ * The rest of a line whose word after the host, line[i, sp), is no tag: the message, or,
+ * after busybox syslogd's `facility.level`, the tag and message. Kept out of
+ * splitHostAndTag so that hot function stays small.
  */
-function busyboxPriority(line: string, from: number, to: number): number {
-  if (line.charCodeAt(from) === 60 /* < */) {
-    if (line.charCodeAt(to - 1) !== 62 || !allDigits(line, from + 1, to - 1) || to - from > 5) return -1;
-    const pri = Number(line.slice(from + 1, to - 1));
-    return pri <= 191 ? pri : -1;
+function splitUntagged(line: string, i: number, sp: number, header: SyslogHeader): void {
+  if (sp > 0 && isBusyboxPriority(line, i, sp)) {
+    // Skipped, not kept as `pri`: that is the `<PRI>` the line starts with, which it has not.
+    i = sp + 1;
+    const next = line.indexOf(' ', i);
+    if (setTagAt(line, i, next < 0 ? line.length : next, header)) {
+      header.message = next < 0 ? '' : trimEnd(line, next + 1);
+      return;
+    }
   }
-  const dot = line.indexOf('.', from);
-  if (dot < 0 || dot >= to) return -1;
-  const facility = FACILITIES.get(line.slice(from, dot));
-  const level = LEVELS.get(line.slice(dot + 1, to));
-  return facility === undefined || level === undefined ? -1 : facility * 8 + level;
+  header.message = trimEnd(line, i);
 }
 
-const FACILITIES = new Map(
-  ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp'].map((name, k) => [name, k] as const),
-);
-for (let k = 0; k < 8; k++) FACILITIES.set(`local${k}`, 16 + k);
-FACILITIES.set('security', 4);
-const LEVELS = new Map([
-  ['emerg', 0], ['panic', 0], ['alert', 1], ['crit', 2], ['err', 3], ['error', 3],
-  ['warn', 4], ['warning', 4], ['notice', 5], ['info', 6], ['debug', 7],
-]);
+/**
+ * busybox syslogd (1.35, without -S) writes `host facility.level tag: msg`, names as glibc's
+ * tables give them (`ftp.info`, `auth.err`, `local3.warn`), `<PRI>` for facilities without a
+ * name (ntp and above). Whether token line[from, to) is one.
+ */
+function isBusyboxPriority(line: string, from: number, to: number): boolean {
+  if (line.charCodeAt(from) === 60 /* < */) return to - from <= 5 && line.charCodeAt(to - 1) === 62 && allDigits(line, from + 1, to - 1);
+  const dot = line.indexOf('.', from);
+  return dot > from && dot < to && FACILITIES.has(line.slice(from, dot)) && LEVELS.has(line.slice(dot + 1, to));
+}
+
+const FACILITIES = new Set(['kern', 'user', 'mail', 'daemon', 'auth', 'security', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp']);
+for (let k = 0; k < 8; k++) FACILITIES.add(`local${k}`);
+const LEVELS = new Set(['emerg', 'panic', 'alert', 'crit', 'err', 'error', 'warn', 'warning', 'notice', 'info', 'debug']);
 
 /** The host of the last line split (any file). */
 let lastHost: string | undefined;
