@@ -2,6 +2,21 @@
 // `postfix-submission/smtpd`, `postfix/smtps/smtpd`, `postfix-smo/submission/smtpd`
 // (the daemon is the tag's last part).
 //
+// A bare instance name (`postfix`, `postfix-out`) is postfix too: rsyslog's RFC 5424 template
+// (RSYSLOG_SyslogProtocol23Format) writes the APP-NAME up to the tag's first `/`, so
+// `postfix/smtpd[123]:` becomes `postfix 123` (test/fixtures/logs/rsyslog-protocol23-postfix.log).
+// Such a line is read as any other and its daemon told from the message's shape:
+//      smtpd    connect, disconnect, `QID: client=`, reject (NOQUEUE or not), SASL failure, lost connection
+//      cleanup  `QID: message-id=`, and a milter's `reject: END-OF-MESSAGE` (cleanup holds the body)
+//      pickup   `QID: uid=N from=<a>`            qmgr  `QID: from=<a>, size=`, `QID: removed`, `status=expired`
+//      bounce   `QID: sender ... notification: NEWQID`
+//      a `QID: to=<b>` line by its relay: `relay=local` local, `relay=virtual` virtual,
+//               `host[private/socket]` or `host[ip]:24` lmtp, `(delivered via X service)` pipe,
+//               any other `host[ip]:port` smtp
+// Anything else (master's and postfix-script's lines, warnings, `relay=none`, which smtp, error
+// and discard all write) gets no daemon rather than a guess; it stays a mail event, and with a
+// queue id it still joins its message. A `postfix/<daemon>` line pays nothing for this.
+//
 // Two kinds of events, both emitted:
 // 1. One event per line, service 'mail' (nothing is lost: NOQUEUE rejects, SASL failures
 //    and connects have no queue id and would vanish from a join-only reader, and every line
@@ -44,14 +59,23 @@ export interface PostfixLine {
   fields: Record<string, FieldValue>;
 }
 
-/** The daemon of a postfix tag (`postfix/smtpd` -> smtpd), or undefined for other programs. */
+/** The daemon of a postfix tag (`postfix/smtpd` -> smtpd), or undefined for other programs (and bare instance names). */
 export function postfixDaemon(program: string | undefined): string | undefined {
   if (program === undefined || !program.startsWith('postfix')) return undefined;
   const slash = program.lastIndexOf('/');
   if (slash < 0) return undefined;
-  const instance = program.slice(0, program.indexOf('/'));
-  if (instance !== 'postfix' && !/^postfix-[\w.-]+$/.test(instance)) return undefined;
+  if (!isPostfixInstance(program.slice(0, program.indexOf('/')))) return undefined;
   return program.slice(slash + 1);
+}
+
+/** `postfix` or `postfix-<instance>` (postmulti's names), the part of a tag before the daemon. */
+function isPostfixInstance(name: string): boolean {
+  return name === 'postfix' || /^postfix-[\w.-]+$/.test(name);
+}
+
+/** Whether a program is postfix's: a `postfix/<daemon>` tag or a bare instance name (see the header). */
+function isPostfixProgram(program: string | undefined): boolean {
+  return program !== undefined && (postfixDaemon(program) !== undefined || isPostfixInstance(program));
 }
 
 /**
@@ -471,11 +495,15 @@ function queueIdPairs(daemon: string, message: string, at: number, fields: Recor
   } else if (to === undefined && from !== undefined) {
     action = daemon === 'pickup' ? 'pickup' : 'queued';
   }
-  if (daemon === 'pickup' && pairs.has(UID)) action = 'pickup';
+  // pickup writes `QID: uid=N from=<a>`; no other daemon logs a uid= on a queue-id line.
+  if ((daemon === 'pickup' || daemon === BARE) && pairs.has(UID)) action = 'pickup';
   return action;
 }
 
-/** postfixDaemon per program string: a file has a handful, asked on every postfix line. */
+/** The daemon of a bare instance name (`postfix`, `postfix-out`): to be told by the message. */
+const BARE = '';
+
+/** postfixDaemon per program string (BARE for a bare instance): a file has a handful, asked on every postfix line. */
 const daemonOf = new Map<string, string | null>();
 
 function cachedDaemon(program: string | undefined): string | undefined {
@@ -483,7 +511,7 @@ function cachedDaemon(program: string | undefined): string | undefined {
   let daemon = daemonOf.get(program);
   if (daemon === undefined) {
     if (daemonOf.size >= 256) daemonOf.clear();
-    daemon = postfixDaemon(program) ?? null;
+    daemon = postfixDaemon(program) ?? (isPostfixInstance(program) ? BARE : null);
     daemonOf.set(program, daemon);
   }
   return daemon ?? undefined;
@@ -494,9 +522,64 @@ export function interpretPostfix(header: SyslogHeader, event: LogEvent): void {
   const daemon = cachedDaemon(header.program);
   if (daemon === undefined) return;
   event.service = 'mail';
+  if (daemon === BARE) return interpretBarePostfix(header.message, event);
   event.fields.daemon = daemon;
   const action = readPostfixMessage(daemon, header.message, event.fields);
   if (action !== undefined) event.action = action;
+}
+
+/** A line whose tag lost its daemon (see the header): read as postfix, the daemon told by its shape. */
+function interpretBarePostfix(message: string, event: LogEvent): void {
+  const fields: Record<string, FieldValue> = {};
+  const action = readPostfixMessage(BARE, message, fields);
+  const daemon = daemonByShape(action, fields);
+  // `daemon` first, as on a `postfix/<daemon>` line, so both give the same fields in the same order.
+  if (daemon !== undefined) event.fields.daemon = daemon;
+  Object.assign(event.fields, fields);
+  if (action !== undefined) event.action = action;
+}
+
+/**
+ * The daemon that writes a message of this action and fields (the table in the header), or
+ * undefined when more than one could have: `relay=none` is smtp's failed connection as well
+ * as error's and discard's deliveries, and a line without an action is anyone's warning.
+ */
+function daemonByShape(action: string | undefined, fields: Record<string, FieldValue>): string | undefined {
+  switch (action) {
+    case 'connect':
+    case 'disconnect':
+    case 'accepted':
+    case 'login-failed':
+    case 'lost-connection':
+      return 'smtpd';
+    case 'reject':
+      // A milter's verdict on the message body is cleanup's (it holds the content); the rest are smtpd's.
+      return fields.command === 'END-OF-MESSAGE' ? 'cleanup' : 'smtpd';
+    case 'cleanup':
+    case 'pickup':
+    case 'bounce':
+      return action;
+    case 'queued':
+    case 'removed':
+      return 'qmgr';
+    case undefined:
+      return undefined;
+  }
+  // A status: a delivery agent's `to=` line, or qmgr's `from=<a>, status=expired, returned to sender`.
+  if (typeof fields.to !== 'string') return action === 'expired' && typeof fields.from === 'string' ? 'qmgr' : undefined;
+  return deliveryAgentByRelay(fields.relay, fields.response);
+}
+
+/** local and virtual name themselves; lmtp's next hop is a socket or port 24; smtp's another host[ip]:port; pipe says `delivered via X service`. */
+function deliveryAgentByRelay(relay: FieldValue | undefined, response: FieldValue | undefined): string | undefined {
+  if (relay === 'local' || relay === 'virtual') return relay;
+  if (typeof response === 'string' && response.startsWith('delivered via ') && response.endsWith(' service')) return 'pipe';
+  if (typeof relay !== 'string') return undefined;
+  const open = relay.lastIndexOf('[');
+  const close = relay.indexOf(']', open);
+  if (open < 0 || close < 0) return undefined;
+  if (relay.slice(open + 1, close).includes('/') || relay.slice(close) === ']:24') return 'lmtp';
+  return 'smtp';
 }
 
 
@@ -522,7 +605,8 @@ export class PostfixJoin {
 
   take(event: LogEvent, out: ParseItem[]): void {
     const qid = event.fields.queue_id;
-    if (typeof qid !== 'string' || event.fields.daemon === undefined) return;
+    // A bare `postfix` line whose daemon was not told still belongs to its message (sendmail's lines have no daemon either).
+    if (typeof qid !== 'string' || (event.fields.daemon === undefined && event.program?.startsWith('postfix') !== true)) return;
     this.file ??= event.origin.file;
     const f = event.fields;
     const opens = event.action !== undefined && OPENING_ACTIONS.has(event.action);
@@ -629,7 +713,7 @@ export const postfixParser: Parser = {
   detect(_head, headLines) {
     for (const line of headLines) {
       const header = splitSyslogLine(line);
-      if (header && postfixDaemon(header.program) !== undefined) return 60;
+      if (header && isPostfixProgram(header.program)) return 60;
     }
     return 0;
   },

@@ -275,3 +275,129 @@ describe('postfix relaying: a real 3.7 writing its own maillog_file (test/fixtur
     );
   });
 });
+
+describe("postfix through rsyslog's RFC 5424 template: APP-NAME `postfix`, the daemon told by the message (a real run, SOURCES.md)", () => {
+  // Both files hold the same records from one rsyslog ruleset, so line N of one is line N of the other.
+  const NY: TimeContext = { zone: 'America/New_York', year: 2026 };
+  const BARE = 'rsyslog-protocol23-postfix.log';
+  const SLASH = 'rsyslog-traditional-postfix.log';
+  const lines = (items: ParseItem[]) => logs(items).filter((e) => e.action !== 'delivery');
+
+  it('is detected as postfix, every line a mail event, no issues', async () => {
+    for (const name of [BARE, SLASH]) {
+      const input = await openInput(fixture('logs', name));
+      assert.equal(detectFormat(input.head, headLines(input.head))?.parser.name, 'postfix', name);
+      const items = await read(name, NY);
+      assert.deepEqual(issues(items), [], name);
+      assert.equal(lines(items).length, 52, name);
+      assert.ok(lines(items).every((e) => e.service === 'mail'), name);
+    }
+  });
+
+  it('the full transaction: connect, client=, cleanup, qmgr, smtp sent, removed, disconnect, each with its daemon', async () => {
+    const events = lines(await read(BARE, NY));
+    assert.deepEqual(
+      events.slice(2, 9).map((e) => [e.program, e.pid, e.action, e.fields.daemon, e.fields.queue_id]),
+      [
+        ['postfix', 25071, 'connect', 'smtpd', undefined],
+        ['postfix', 25071, 'accepted', 'smtpd', '23B4E292340'],
+        ['postfix', 25074, 'cleanup', 'cleanup', '23B4E292340'],
+        ['postfix', 25029, 'queued', 'qmgr', '23B4E292340'],
+        ['postfix', 25071, 'disconnect', 'smtpd', undefined],
+        ['postfix', 25075, 'sent', 'smtp', '23B4E292340'],
+        ['postfix', 25029, 'removed', 'qmgr', '23B4E292340'],
+      ],
+    );
+    assert.deepEqual([events[2].fields.client, events[2].fields.client_host, iso(events[2].ts)], ['127.0.0.42', 'client.pf5424.flowlink.test', '2026-12-03T17:53:44.108Z']);
+  });
+
+  it('the other shapes: local, bounced and its notification, NOQUEUE reject, lost connection, pickup, an instance `postfix-out`', async () => {
+    const events = lines(await read(BARE, NY));
+    const at = (line: number) => events.find((e) => e.origin.line === line)!;
+    assert.deepEqual(
+      [15, 22, 25, 30, 33, 35, 38, 44, 49].map((n) => [n, at(n).program, at(n).action, at(n).fields.daemon]),
+      [
+        [15, 'postfix', 'sent', 'local'],
+        [22, 'postfix', 'bounced', 'smtp'],
+        [25, 'postfix', 'bounce', 'bounce'],
+        [30, 'postfix', 'reject', 'smtpd'],
+        [33, 'postfix', 'lost-connection', 'smtpd'],
+        [35, 'postfix', 'pickup', 'pickup'],
+        [38, 'postfix', 'sent', 'local'],
+        [44, 'postfix-out', 'connect', 'smtpd'],
+        [49, 'postfix-out', 'sent', 'smtp'],
+      ],
+    );
+  });
+
+  it("every line gives the fields and action of its `postfix/<daemon>` twin; master's and postfix-script's lack only the daemon", async () => {
+    const bare = lines(await read(BARE, NY));
+    const slash = lines(await read(SLASH, NY));
+    assert.equal(bare.length, slash.length);
+    const unknown: string[] = [];
+    for (const [k, b] of bare.entries()) {
+      const s = slash[k];
+      assert.equal(b.origin.line, s.origin.line);
+      assert.equal(b.action, s.action, `line ${b.origin.line}`);
+      if (b.fields.daemon === undefined) {
+        unknown.push(`${b.origin.line} ${s.fields.daemon}`);
+        const { daemon: _, ...rest } = s.fields;
+        assert.deepEqual(b.fields, rest, `line ${b.origin.line}`);
+      } else assert.deepEqual(b.fields, s.fields, `line ${b.origin.line}`);
+    }
+    // `starting the Postfix mail system`, `daemon started -- version 3.7.11, ...`, `stopping ...`, `terminating on signal 15`.
+    assert.deepEqual(unknown, ['1 postfix-script', '2 master', '40 postfix-script', '41 master', '42 postfix-script', '43 master', '51 postfix-script', '52 master']);
+    for (const n of [1, 2, 40, 41]) assert.equal(bare[n - 1].action, undefined);
+  });
+
+  it('joins the same deliveries as the `postfix/<daemon>` file: queue id, size, from, to, client, status, lines', async () => {
+    const bare = deliveries(await read(BARE, NY));
+    const slash = deliveries(await read(SLASH, NY));
+    assert.deepEqual(bare.map((d) => d.fields), slash.map((d) => d.fields));
+    assert.deepEqual(
+      bare.map((d) => [d.fields.queue_id, d.fields.size, d.fields.from, d.fields.to, d.fields.client, d.fields.status, d.fields.relay, d.fields.lines]),
+      [
+        // send.py's 50,000, 20,000 and 10,000 random bytes as base64 attachments, as postfix counted them.
+        ['23B4E292340', 69278, 'backup@mx.pf5424.flowlink.test', 'alice@remote.test', '127.0.0.42', 'sent', '127.0.0.43[127.0.0.43]:25', '4,5,6,8,9'],
+        ['27E9B292048', 28156, 'backup@mx.pf5424.flowlink.test', 'ops@mx.pf5424.flowlink.test', '127.0.0.42', 'sent', 'local', '11,12,13,15,16'],
+        ['31B2B292345', 16583, '', 'backup@mx.pf5424.flowlink.test', undefined, 'sent', 'local', '23,24,26,27'],
+        ['2CF12292342', 14460, 'backup@mx.pf5424.flowlink.test', 'bounceme@remote.test', '127.0.0.42', 'bounced', '127.0.0.43[127.0.0.43]:25', '18,19,20,22,25,28'],
+        ['3A547292004', 340, 'root@mx.pf5424.flowlink.test', 'ops@mx.pf5424.flowlink.test', undefined, 'sent', 'local', '35,36,37,38,39'],
+        ['15A9F2920A9', 69277, 'backup@mx.pf5424.flowlink.test', 'alice@remote.test', '127.0.0.42', 'sent', '127.0.0.43[127.0.0.43]:25', '45,46,47,49,50'],
+      ],
+    );
+    assert.deepEqual([bare[2].fields.bounce_of, bare[3].fields.bounce_id], ['2CF12292342', '31B2B292345']);
+    // The same stamps to the second (the RFC 5424 ones keep microseconds).
+    assert.deepEqual(bare.map((d) => Math.floor(d.ts / 1e6)), slash.map((d) => d.ts / 1e6));
+  });
+
+  it("never names a wrong daemon: every postfix fixture line with its tag cut at the `/`, as rsyslog cuts it", async () => {
+    const told = new Map<string, number>();
+    for (const name of ['postfix-3.7-relay-maillog_file.log', 'e2e-postfix-smtpd-discard.log', 'crowdsec-postfix-mixed-ts.log', 'postfix-transactions.log', SLASH]) {
+      const text = await fs.readFile(fixture('logs', name), 'utf8');
+      const cut = text.replace(/ (postfix(?:-[\w.-]+)?)(?:\/[\w.-]+)+\[/g, ' $1[');
+      const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-bare-')), name);
+      await fs.writeFile(file, cut);
+      const bare = lines(await parseFile(postfixParser, file, NY));
+      const slash = lines(await read(name, NY));
+      assert.equal(bare.length, slash.length, name);
+      for (const [k, b] of bare.entries()) {
+        const want = slash[k].fields.daemon as string | undefined;
+        if (want === undefined) continue; // dovecot's line among postfix's
+        const got = b.fields.daemon as string | undefined;
+        if (got !== undefined) assert.equal(got, want, `${name}:${b.origin.line}`);
+        const key = `${want} -> ${got ?? '-'}`;
+        told.set(key, (told.get(key) ?? 0) + 1);
+        assert.equal(b.action, slash[k].action, `${name}:${b.origin.line}`);
+      }
+      await fs.rm(path.dirname(file), { recursive: true });
+    }
+    // Left out: discard's `relay=none` (error's and smtp's too), smtpd's `non-SMTP command`
+    // warnings, smtp's `relay=none` connect failure, master's and postfix-script's lines.
+    assert.deepEqual([...told].sort(), [
+      ['bounce -> bounce', 2], ['cleanup -> cleanup', 14], ['discard -> -', 1], ['lmtp -> lmtp', 1], ['local -> local', 3],
+      ['master -> -', 4], ['pickup -> pickup', 1], ['postfix-script -> -', 4], ['qmgr -> qmgr', 28], ['smtp -> -', 1],
+      ['smtp -> smtp', 10], ['smtpd -> -', 2], ['smtpd -> smtpd', 44], ['virtual -> virtual', 1],
+    ]);
+  });
+});

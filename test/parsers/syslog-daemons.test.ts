@@ -80,6 +80,8 @@ describe('rsyslog 8.2302 file templates', () => {
     assert.deepEqual([events[3].program, events[3].pid, events[3].message], ['cron', 4242, CRON]);
     // rsyslog's APP-NAME stops at `/` (and at the first word of a tagless message): `postfix`, `just`.
     assert.deepEqual([events[1].program, events[1].pid, events[1].message], ['postfix', 123, 'connect from localhost[127.0.0.1]']);
+    // ... and postfix's daemon is told from the message (parsers/postfix.ts).
+    assert.deepEqual(events.slice(1, 3).map((e) => [e.service, e.action, e.fields.daemon, e.fields.client]), [['mail', 'connect', 'smtpd', '127.0.0.1'], ['mail', 'disconnect', 'smtpd', '127.0.0.1']]);
     assert.deepEqual([events[4].program, events[4].message], ['just', 'a message, no tag']);
     assert.equal(events[6].message, UTF8);
   });
