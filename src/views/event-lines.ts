@@ -66,20 +66,36 @@ export class ClockText {
 /** Fields shown after service and action, in this order: who, from where, what, how much. */
 const SHOWN = ['user', 'client', 'from', 'to', 'relay_ip', 'file', 'path', 'method', 'status', 'bytes', 'size', 'queue_id'] as const;
 const SHOWN_LABELS = SHOWN.map((key) => ` ${key}=`);
+const SHOWN_INDEX: Record<string, number | undefined> = Object.assign(Object.create(null) as object, Object.fromEntries(SHOWN.map((key, k) => [key, k])));
+/** The shown values of the event being formatted, by SHOWN index; emptied as they are written. */
+const shownValues: (string | number | undefined)[] = SHOWN.map(() => undefined);
 
 /**
  * One event as a line: time, file:line, service, action, key fields; generic syslog shows
  * its message. Plain concatenation with the labels made once: measured against pieces
  * pushed to an array and joined per chunk, this was faster (the short-lived ropes die
- * young; the big arrays did not).
+ * young; the big arrays did not). The event's own few fields are walked, not the twelve
+ * shown names looked up in each: fields objects come in many shapes, and twelve lookups
+ * on them cost 15-25% more (1M events of the bench file, same lines).
  */
 export function eventLine(e: LogEvent, clock: ClockText): string {
   let line = clock.format(e.ts) + '  ' + e.origin.file + ':' + e.origin.line + '  ' + e.service;
   if (e.action !== undefined) line += ' ' + e.action;
   const f = e.fields;
-  for (let k = 0; k < SHOWN.length; k++) {
-    const v = f[SHOWN[k]];
-    if (v !== undefined && v !== '') line += SHOWN_LABELS[k] + v;
+  let first: number = SHOWN.length;
+  let last = -1;
+  for (const key in f) {
+    const k = SHOWN_INDEX[key];
+    if (k === undefined) continue;
+    shownValues[k] = f[key];
+    if (k < first) first = k;
+    if (k > last) last = k;
+  }
+  for (let k = first; k <= last; k++) {
+    const v = shownValues[k];
+    if (v === undefined) continue;
+    if (v !== '') line += SHOWN_LABELS[k] + v;
+    shownValues[k] = undefined;
   }
   if (e.service === 'syslog') {
     line += '  ';
