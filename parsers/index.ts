@@ -13,6 +13,7 @@ import { proftpdParser } from './proftpd.js';
 import { vsftpdParser } from './vsftpd.js';
 import { xferlogParser } from './xferlog.js';
 import { pureFtpdAltlogParser } from './pure-ftpd-altlog.js';
+import { proftpdExtlogParser } from './proftpd-extlog.js';
 import { postfixParser } from './postfix.js';
 import { sendmailParser } from './sendmail.js';
 import { accessLogParser } from './access-log.js';
@@ -27,6 +28,7 @@ export const parsers: Parser[] = [
   vsftpdParser,
   xferlogParser,
   pureFtpdAltlogParser,
+  proftpdExtlogParser,
   postfixParser,
   sendmailParser,
   accessLogParser,
