@@ -135,6 +135,9 @@ function meaning(r: ExtlogRecord, sessionUser: string | undefined): { action?: s
   return { action, fields };
 }
 
+/** Sessions whose USER is remembered at once; the oldest goes first. */
+const MAX_SESSIONS = 4096;
+
 function makeFormat(): RecordFormat<ExtlogRecord> {
   // The user a session named in its USER line, for its PASS lines (a failed PASS logs `-`,
   // the auth format no user at all); keyed by the client and, in auth, the session's pid.
@@ -149,7 +152,12 @@ function makeFormat(): RecordFormat<ExtlogRecord> {
     }),
     apply(r, event: LogEvent) {
       const key = `${r.client} ${r.pid ?? ''}`;
-      if (r.command === 'USER' && r.argument !== undefined) sessionUsers.set(key, r.argument);
+      if (r.command === 'USER' && r.argument !== undefined) {
+        sessionUsers.delete(key);
+        sessionUsers.set(key, r.argument);
+        // Sessions that never QUIT (timeouts, resets) must not make memory grow with the file.
+        if (sessionUsers.size > MAX_SESSIONS) sessionUsers.delete(sessionUsers.keys().next().value!);
+      }
       const { action, fields } = meaning(r, sessionUsers.get(key));
       if (r.command === 'QUIT') sessionUsers.delete(key);
       event.service = 'ftp';

@@ -1,7 +1,9 @@
 // proftpd's ExtendedLog with the stock default, write and auth LogFormats, as Debian's
 // proftpd-core 1.3.8 wrote them in New York time (test/fixtures/logs/SOURCES.md).
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { LogEvent, ParseIssue, ParseItem } from '../../src/event.js';
 import { headLines, openInput } from '../../src/sources/input.js';
@@ -84,6 +86,22 @@ describe('proftpd ExtendedLog', () => {
     assert.equal(parseExtlogLine('127.0.0.1 - bob [03/Dec/2026:09:37:06 -0500] "GET /x HTTP/1.1" 200 10'), undefined);
     assert.equal(parseExtlogLine('127.0.0.1 - bob [03/Dec/2026:09:37:06 -0500] "PUT /x" 200 10'), undefined);
     assert.equal(parseExtlogLine('127.0.0.1 UNKNOWN backup [03/Dec/2026:09:37:06 -0500] "STOR x.tar" 226 1048576')?.command, 'STOR');
+  });
+
+  it("remembers the USER of at most 4096 sessions that never QUIT: the oldest's failed PASS loses its user", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'flowlink-extlog-'));
+    const file = path.join(dir, 'extended.log');
+    const line = (n: number, request: string, status: number) => `10.0.${n >> 8}.${n & 255} UNKNOWN - [03/Dec/2026:13:59:37 -0500] "${request}" ${status} -`;
+    const lines: string[] = [];
+    for (let n = 0; n < 5000; n++) lines.push(line(n, `USER u${n}`, 331));
+    lines.push(line(0, 'PASS (hidden)', 530), line(4999, 'PASS (hidden)', 530));
+    writeFileSync(file, lines.join('\n') + '\n');
+    try {
+      const failed = logs(await parseFile(proftpdExtlogParser, file, { zone: 'UTC' })).filter((e) => e.action === 'login-failed');
+      assert.deepEqual(failed.map((e) => [e.fields.client, e.fields.user]), [['10.0.0.0', undefined], ['10.0.19.135', 'u4999']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('accepts its own samples', () => {
