@@ -32,7 +32,7 @@ export function readRecordLines<R>(input: InputFile, time: TimeContext, format: 
     interpret(_header, event) {
       if (last !== undefined) format.apply(last, event);
     },
-    tabContinuations: false,
+    continuations: false,
     explainUnheaded: format.explain,
     skip: format.skip,
   });

@@ -32,8 +32,11 @@ export interface SyslogReadOptions {
   assemble?: () => SyslogAssembler;
   /** Splits a line into stamp, tag and message: `splitSyslogLine` unless a format brings its own. */
   split?: (line: string) => SyslogHeader | undefined;
-  /** Whether lines starting with a TAB continue the line before (syslog); default true. */
-  tabContinuations?: boolean;
+  /**
+   * Whether continuation lines join the line before (syslog; default true): lines starting
+   * with a TAB, and journalctl's, indented with spaces to the first line's message column.
+   */
+  continuations?: boolean;
   /** A better reason for a line without a header (e.g. a service message logged bare). */
   explainUnheaded?: (line: string) => string | undefined;
   /** Lines the format writes between its entries (W3C `#Fields:` directives): neither events nor skipped. */
@@ -53,8 +56,10 @@ export function genericSyslogEvent(header: SyslogHeader, ts: number, file: strin
 }
 
 /**
- * Reads a syslog file line by line. Lines starting with a TAB continue the line before
- * (macOS syslogd, multi-line messages): they are appended to its message, not reported.
+ * Reads a syslog file line by line. Continuation lines are appended to the message of the
+ * line before, not reported: lines starting with a TAB (macOS syslogd), and journalctl's
+ * (every `-o short*` form writes a multi-line message's later lines indented with spaces
+ * to the column its first line's message starts at; a blank one as that many spaces).
  * Blank lines are skipped. Any other line without a syslog header is a ParseIssue.
  * Events reach the assembler (when there is one) once their continuation lines are in.
  * Items come out in arrays, one per chunk read (`batches`), or one by one; both the same.
@@ -98,7 +103,9 @@ class SyslogLineReader {
   private readonly clock: SyslogClock;
   private readonly file: string;
   private readonly split: (line: string) => SyslogHeader | undefined;
-  private readonly tabs: boolean;
+  private readonly continuations: boolean;
+  /** Where the pending event's message starts in its first line, once asked (-1 before). */
+  private pendingColumn = -1;
   private readonly skip?: (line: string) => boolean;
   private readonly assembler?: SyslogAssembler;
   private pending?: LogEvent;
@@ -115,7 +122,7 @@ class SyslogLineReader {
     // The default splitter fills one header object line after line: the event copies what it keeps.
     const scratch = scratchHeader();
     this.split = options.split ?? ((line) => splitSyslogLineInto(line, scratch));
-    this.tabs = options.tabContinuations ?? true;
+    this.continuations = options.continuations ?? true;
     this.skip = options.skip;
     this.assembler = options.assemble?.();
   }
@@ -123,10 +130,19 @@ class SyslogLineReader {
   take(raw: string, out: ParseItem[]): void {
     const lineNo = ++this.lineNo;
     const pending = this.pending;
-    if (this.tabs && raw.charCodeAt(0) === 9 /* TAB */ && pending) {
-      pending.message += '\n' + raw.trim();
-      pending.origin.raw += '\n' + raw;
-      return;
+    if (pending && this.continuations) {
+      const c = raw.charCodeAt(0);
+      if (c === 9 /* TAB */) {
+        pending.message += '\n' + raw.trim();
+        pending.origin.raw += '\n' + raw;
+        return;
+      }
+      if (c === 32 && this.isIndentedContinuation(raw, pending)) {
+        // The indent is journalctl's, the spaces after it the message's own (a traceback's).
+        pending.message += '\n' + raw.slice(this.pendingColumn).trimEnd();
+        pending.origin.raw += '\n' + raw;
+        return;
+      }
     }
     if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) return;
     if (this.skip?.(raw)) return;
@@ -161,6 +177,20 @@ class SyslogLineReader {
     const event = genericSyslogEvent(header!, ts, this.file, lineNo, raw);
     this.options.interpret?.(header!, event);
     this.pending = event;
+    this.pendingColumn = -1;
+  }
+
+  /**
+   * Whether `raw` is indented with spaces at least to the column the pending event's message
+   * starts at in its first line (journalctl's continuation lines). The column is found on the
+   * first such line only: a file with none pays nothing.
+   */
+  private isIndentedContinuation(raw: string, pending: LogEvent): boolean {
+    if (this.pendingColumn < 0) this.pendingColumn = messageColumn(pending);
+    const column = this.pendingColumn;
+    if (column === 0 || raw.length < column) return false;
+    for (let k = 0; k < column; k++) if (raw.charCodeAt(k) !== 32) return false;
+    return true;
   }
 
   /** Nothing emitted from now on is stamped before this (lines that step back aside). */
@@ -187,6 +217,22 @@ class SyslogLineReader {
 }
 
 /**
+ * Where an event's message starts in its first raw line (the header's message is that line
+ * from there on, trailing white space removed), 0 when that cannot be told (the message no
+ * longer ends the line). Read before any continuation is appended.
+ */
+function messageColumn(event: LogEvent): number {
+  const raw = event.origin.raw;
+  const newline = event.message.indexOf('\n');
+  const first = newline < 0 ? event.message : event.message.slice(0, newline);
+  let end = raw.indexOf('\n');
+  if (end < 0) end = raw.length;
+  while (end > 0 && raw.charCodeAt(end - 1) <= 32) end--;
+  const column = end - first.length;
+  return column > 0 && raw.startsWith(first, column) ? column : 0;
+}
+
+/**
  * journalctl's own lines between entries, in every output form: `-- Boot 0f3c...e9 --` where
  * a boot starts (systemd 252, seen; `-- Reboot --` in older ones), the header older ones
  * print first (`-- Logs begin at ..., end at ... --`, later `-- Journal begins at ..., ends
@@ -198,12 +244,17 @@ export function isJournalMarker(line: string): boolean {
 
 const JOURNAL_MARKER_RE = /^-- (?:Boot [0-9a-f]{32}|Reboot|No entries|(?:Logs begin|Journal begins) at .{1,200}) --$/;
 
-/** Share of head lines (continuations aside) that have a syslog header. */
+/**
+ * Share of head lines that have a syslog header, continuations aside: lines led by a TAB
+ * or a space (journalctl's), which no header starts with, so a head that is mostly one
+ * long multi-line message is still a syslog file.
+ */
 export function syslogShare(headLines: string[]): number {
   let lines = 0;
   let syslog = 0;
   for (const line of headLines) {
-    if (line.charCodeAt(0) === 9 || line.trim() === '') continue;
+    const c = line.charCodeAt(0);
+    if (c === 9 || c === 32 || line.trim() === '') continue;
     lines++;
     if (splitSyslogLine(line)) syslog++;
   }

@@ -7,7 +7,8 @@ import type { LogEvent, ParseIssue, ParseItem } from '../../src/event.js';
 import { headLines, openInput } from '../../src/sources/input.js';
 import type { TimeContext } from '../../src/time.js';
 import { pureFtpdParser } from '../../parsers/pure-ftpd.js';
-import { syslogParser } from '../../parsers/syslog.js';
+import { GENERIC_SYSLOG_SCORE, syslogParser } from '../../parsers/syslog.js';
+import { detectFormat } from '../../parsers/index.js';
 import { fixture, iso, parseFile } from '../helpers.js';
 
 const logs = (items: ParseItem[]) => items.filter((i): i is LogEvent => i.kind === 'log');
@@ -119,6 +120,61 @@ describe('generic syslog: real files', () => {
     assert.deepEqual(empty.map((i) => i.kind), ['note']);
   });
 
+  it("journalctl's multi-line messages: later lines, indented to the message column, join their entry (real journalctl 252 output)", async () => {
+    const traceback = [
+      'Traceback (most recent call last):',
+      '  File "/usr/local/bin/backup.py", line 12, in <module>',
+      '    upload()',
+      'ConnectionResetError: [Errno 104] Connection reset by peer',
+    ].join('\n');
+    for (const form of ['short', 'short-iso', 'short-iso-precise']) {
+      const name = `journalctl-multiline-${form}.log`;
+      const items = await read(name, { zone: 'UTC', year: 2025 });
+      assert.deepEqual(issues(items), [], `${name}: no continuation line skipped`);
+      const events = logs(items);
+      assert.deepEqual(events.map((e) => e.origin.line), [1, 5, 6, 8, 9], name);
+      // The message's own indent (the traceback's) stays; journalctl's goes.
+      assert.equal(events[0].message, traceback, name);
+      assert.equal(events[0].origin.raw.split('\n').length, 4, `${name}: the raw text keeps every line`);
+      assert.deepEqual([events[0].program, events[0].pid], ['backup.py', 4100]);
+      // The entry after a multi-line one is read as its own, pure-ftpd's upload included.
+      assert.deepEqual([events[1].service, events[1].action, events[1].fields.bytes], ['ftp', 'upload', 891289600], name);
+      assert.equal(events[2].message, 'two lines\n        second, tab-indented', `${name}: journalctl wrote the TAB as spaces`);
+      assert.equal(events[3].message, 'ends with a newline', name);
+      assert.equal(events[4].message, 'blank line inside\n\nafter the blank', `${name}: the blank line, written as the indent alone, is kept`);
+      assert.equal(iso(events[4].ts), '2025-12-01T20:01:07.000Z');
+    }
+  });
+
+  it('a file that opens with a long multi-line entry is detected and read whole (real journalctl output)', async () => {
+    const { head, lines: headLinesOf } = await headOf('journalctl-long-traceback-short-iso.log');
+    assert.equal(detectFormat(head, headLinesOf)?.parser.name, 'syslog', 'no parser but the generic one claims it');
+    const items = await read('journalctl-long-traceback-short-iso.log', { zone: 'UTC', year: 2025 });
+    assert.deepEqual(issues(items), []);
+    const events = logs(items);
+    assert.deepEqual(events.map((e) => e.origin.line), [1, 43, 44]);
+    const lines = events[0].message.split('\n');
+    assert.equal(lines.length, 42);
+    assert.deepEqual([lines[1], lines[2], lines[41]], ['  File "/usr/lib/python3/dist-packages/backup/step0.py", line 10, in run', '    step1()', 'OSError: [Errno 28] No space left on device']);
+  });
+
+  it('a space-indented line short of the message column is not a continuation: it and the rest of its entry are skipped and counted', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-syslog-'));
+    const file = path.join(dir, 'journal.txt');
+    const real = await fs.readFile(fixture('logs', 'journalctl-multiline-short.log'), 'utf8');
+    // The traceback's second line moved left of `Traceback`'s column (38): not journalctl's.
+    await fs.writeFile(file, real.replace('                                        File', '    File'));
+    const items = await parseFile(syslogParser, file, { zone: 'UTC', year: 2025 });
+    // A line that is not the entry's ends it (as a TAB line after a skipped one): the rest of
+    // the traceback is counted too, each line named, none of it appended to a wrong entry.
+    assert.deepEqual(issues(items).map((i) => i.line), [2, 3, 4]);
+    const events = logs(items);
+    assert.equal(events.length, 5);
+    assert.equal(events[0].message, 'Traceback (most recent call last):');
+    assert.equal(events[2].message, 'two lines\n        second, tab-indented', 'the entries after it are whole');
+    await fs.rm(dir, { recursive: true });
+  });
+
   it('journalctl markers of older systemd, and lines that only look like them', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-syslog-'));
     const file = path.join(dir, 'journal.txt');
@@ -161,6 +217,11 @@ describe('generic syslog: detection, time completeness, samples', () => {
     }
     const ftp = await headOf('crowdsec-pureftpd.log');
     assert.ok(syslogParser.detect(ftp.head, ftp.lines) < pureFtpdParser.detect(ftp.head, ftp.lines));
+    // journalctl's indented continuation lines are not counted against a head: a file that
+    // opens with a 41-line traceback (44 lines, 3 entries) is still syslog.
+    const long = await headOf('journalctl-long-traceback-short-iso.log');
+    assert.equal(long.lines.length, 44);
+    assert.equal(syslogParser.detect(long.head, long.lines), GENERIC_SYSLOG_SCORE);
     const french = await headOf('lnav-syslog-french-month.log');
     assert.equal(syslogParser.detect(french.head, french.lines), 0);
   });
