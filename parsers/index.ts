@@ -17,6 +17,7 @@ import { proftpdExtlogParser } from './proftpd-extlog.js';
 import { postfixParser } from './postfix.js';
 import { sendmailParser } from './sendmail.js';
 import { accessLogParser } from './access-log.js';
+import { journalJsonParser } from './journal-json.js';
 import { syslogParser } from './syslog.js';
 
 export const parsers: Parser[] = [
@@ -32,6 +33,7 @@ export const parsers: Parser[] = [
   postfixParser,
   sendmailParser,
   accessLogParser,
+  journalJsonParser,
   syslogParser,
   pcapParser,
   argusBinary,

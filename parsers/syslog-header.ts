@@ -21,8 +21,8 @@ import {
   type WallClock,
 } from '../src/time.js';
 
-/** `ctime` and `clf` are not syslog: vsftpd.log / xferlog and access-log lines read through the same loop. */
-export type SyslogForm = 'rfc3164' | 'rfc3339' | 'short-iso' | 'iso-local' | 'rfc5424' | 'ctime' | 'clf';
+/** `ctime`, `clf` and `journal-json` are not syslog: vsftpd.log / xferlog, access-log lines and journal entries read through the same loop. */
+export type SyslogForm = 'rfc3164' | 'rfc3339' | 'short-iso' | 'iso-local' | 'rfc5424' | 'ctime' | 'clf' | 'journal-json';
 
 export interface ClockParts {
   hour: number;
