@@ -14,6 +14,7 @@ import { openStreams } from '../sources/read-streams.js';
 import { formatDuration, plural } from '../units.js';
 import { MICROS_PER_SECOND } from '../time.js';
 import { ClockText, eventJson, eventLine, IsoClock } from '../views/event-lines.js';
+import { terminalSafe } from '../views/terminal-safe.js';
 import { collect, parseInstant, readOptionsFrom } from './read-options.js';
 
 export interface EventsFlags {
@@ -40,10 +41,13 @@ const keep = (e: LogEvent, f: Filter): boolean => e.ts >= f.since && e.ts < f.un
 /**
  * Collects lines and writes them to stdout 64 KiB at a time, waiting when the pipe is full.
  * Larger chunks (1 MiB, or pieces joined per chunk) measured slower: the text outlived
- * the young generation.
+ * the young generation. Text lines carry what anyone could write to a log: each chunk is
+ * made terminal-safe as it is written (one scan of the chunk costs less than one per line,
+ * which had to flatten each line first: 0.25 -> 0.70 µs an event, measured).
  */
 class Output {
   private text = '';
+  constructor(private readonly safe: (text: string) => string = (text) => text) {}
   line(text: string): void {
     this.text += text + '\n';
   }
@@ -52,7 +56,7 @@ class Output {
   }
   async flush(): Promise<void> {
     if (this.text.length === 0) return;
-    const text = this.text;
+    const text = this.safe(this.text);
     this.text = '';
     if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
   }
@@ -75,7 +79,8 @@ async function listEvents(inputs: string[], flags: EventsFlags): Promise<number>
   if (filter.until <= filter.since) throw new FlowlinkError(`--until ${flags.until} is not after --since ${flags.since}`);
   if (inputs.length === 0 && !flags.db) throw new FlowlinkError('no inputs given', 'name log files or folders, or a case file with --db');
   const clock = new ClockText(display);
-  const out = new Output();
+  // JSON is left as it is: data, its C0 controls escaped by JSON.stringify.
+  const out = new Output(flags.json ? undefined : terminalSafe);
   const iso = new IsoClock();
   const print = flags.json ? (e: LogEvent) => out.line(eventJson(e, iso)) : (e: LogEvent) => out.line(eventLine(e, clock));
   const printed = flags.db ? await fromStore(flags.db, inputs, options, filter, print, out, flags.verbose === true) : await fromFiles(inputs, options, filter, print, out, flags.verbose === true);

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { FlowlinkError } from '../errors.js';
 import { closeStore, isSqliteError, openStore, storeErrorFrom, type Store } from '../store/db.js';
+import { terminalSafe } from '../views/terminal-safe.js';
 
 export type QueryFormat = 'table' | 'csv' | 'json';
 
@@ -50,12 +51,13 @@ function cellText(v: unknown): string {
 
 const MAX_CELL = 60;
 
-/** Column-aligned text, numbers right-aligned; long or multi-line cells shortened to one line. */
+/** Column-aligned text, numbers right-aligned; long or multi-line cells shortened to one line, control characters shown. */
 export function formatTable(result: QueryResult): string {
   const { columns, rows } = result;
   const cells = rows.map((r) =>
     r.map((v) => {
-      const t = cellText(v).replace(/\r?\n/g, '⏎').replace(/\t/g, ' ');
+      // Log text from the store: shown terminal-safe, as the other text views show it.
+      const t = terminalSafe(cellText(v).replace(/\r?\n/g, '⏎').replace(/\t/g, ' '));
       return t.length > MAX_CELL ? t.slice(0, MAX_CELL - 1) + '…' : t;
     }),
   );

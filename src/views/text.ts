@@ -11,6 +11,7 @@ import { describeClockSkew } from '../analyses/clock-skew.js';
 import type { Report } from './json.js';
 import { colorFor } from './color.js';
 import { cut, REPORT_WIDTH, wrap } from './wrap.js';
+import { terminalSafe } from './terminal-safe.js';
 
 const LISTED_UNEXPLAINED = 5;
 
@@ -40,8 +41,9 @@ export function renderText(r: Report, color = colorFor(process.stdout), width = 
   const c = pc.createColors(color);
   const out: string[] = [];
   // Layout first, colour last: wrapping counts characters, escape codes would throw it off.
+  // Log text shown safe first (terminal-safe.ts): only the report's own colours reach the terminal.
   const put = (style: (s: string) => string, text: string, indent: string, hang = indent + '  ', fields = false): void => {
-    for (const l of wrap(text, width, indent, hang, { fields })) out.push(style(l));
+    for (const l of wrap(terminalSafe(text), width, indent, hang, { fields })) out.push(style(l));
   };
   const plain = (s: string): string => s;
   const zone = r.zone;
@@ -69,12 +71,12 @@ export function renderText(r: Report, color = colorFor(process.stdout), width = 
     if (x.scheduled) put(c.cyan, x.scheduled, '  ');
     for (const e of x.explanations) {
       out.push('');
-      out.push(`  ${c.green(e.title)}  confidence ${e.confidence.toFixed(2)}  ${c.dim(`[${e.rule}]`)}`);
+      out.push(`  ${c.green(terminalSafe(e.title))}  confidence ${e.confidence.toFixed(2)}  ${c.dim(`[${e.rule}]`)}`);
       put(plain, e.summary, '    ');
       for (const f of e.flows) put(c.dim, `flow ${flowLine(f, zone)}`, '    ', '         ', true);
       for (const l of e.logs) {
-        out.push(c.dim(`    log  ${l.origin.file}:${l.origin.line}`));
-        out.push(c.dim(cut(`      ${l.origin.raw}`, width)));
+        out.push(c.dim(`    log  ${terminalSafe(l.origin.file)}:${l.origin.line}`));
+        out.push(c.dim(cut(`      ${terminalSafe(l.origin.raw)}`, width)));
       }
       for (const ev of e.evidence) {
         const lead = /^ */.exec(ev)![0];

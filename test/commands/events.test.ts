@@ -136,6 +136,19 @@ describe('flowlink events', () => {
     assert.match(r.stderr, /messages: 1 event stamped before events already listed \(a clock stepped back by more than 1m00s\? first at line 6, 15m00s back\): listed where read, out of time order/);
   });
 
+  it("shows a log's terminal controls in caret notation in text, not raw; --json keeps them escaped as JSON does", () => {
+    // syslog-ng 3.38 writes a message's control characters as they came (fixtures' SOURCES.md).
+    const file = fixture('logs', 'syslog-ng-default.log');
+    assert.ok(readFileSync(file, 'latin1').includes('\x1b[0m'), 'the real file holds a raw ESC');
+    const r = run(file, '--year', '2026');
+    assert.equal(r.code, 0, r.stderr);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(r.stdout, /[\x00-\x08\x0b-\x1f\x7f]/, 'no control character reaches the terminal but TAB and newline');
+    assert.ok(r.lines.some((l) => l.endsWith('vm ctrl: bell^G tab\t esc^[[0m cr^M del^? end')), r.lines.join('\n'));
+    const json = run(file, '--year', '2026', '--json').lines.map((l) => JSON.parse(l) as { text: string });
+    assert.ok(json.some((e) => e.text.endsWith('bell\x07 tab\t esc\x1b[0m cr\r del\x7f end')), 'JSON carries the bytes as they were');
+  });
+
   it('--db lists the case file’s events in time order, after adding the inputs', (t) => {
     const dir = scratch(t);
     const db = path.join(dir, 'case.db');

@@ -54,3 +54,18 @@ test('the spikes view lists each saved spike with its triggers and figures, as e
   assert.match(table.stdout, /^spike\s+triggers\n/);
   assert.match(table.stdout, /\bbytes,pkts\b/);
 });
+
+test("the table shows a stored log line's terminal controls in caret notation; --json keeps them", (t) => {
+  // syslog-ng 3.38 writes a message's control characters raw (test/fixtures/logs/SOURCES.md).
+  const db = path.join(tempDir(t), 'case.db');
+  const log = path.join(ROOT, 'test', 'fixtures', 'logs', 'syslog-ng-default.log');
+  assert.equal(run('ingest', '--db', db, log, '--year', '2026').code, 0);
+  const sql = "SELECT message FROM events WHERE message LIKE 'bell%'";
+  const table = run('query', '--db', db, sql);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /bell\^G tab  esc\^\[\[0m cr\^M del\^\? end/);
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(table.stdout, /[\x00-\x08\x0b-\x1f\x7f]/);
+  const json = JSON.parse(run('query', '--db', db, sql, '--json').stdout) as { message: string }[];
+  assert.deepEqual(json, [{ message: 'bell\x07 tab\t esc\x1b[0m cr\r del\x7f end' }]);
+});

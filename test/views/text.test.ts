@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../helpers.js';
 
@@ -55,4 +57,28 @@ test('colour only on a terminal: a pipe gets none even in CI, FORCE_COLOR forces
   assert.doesNotMatch(explain({ CI: 'true' }).stdout, esc);
   assert.match(explain({ FORCE_COLOR: '1' }).stdout, esc);
   assert.doesNotMatch(explain({ FORCE_COLOR: '1', NO_COLOR: '1' }).stdout, esc);
+});
+
+test("a user name that carries terminal escapes is shown, not obeyed, in the report, coloured or not", (t) => {
+  // An FTP client chooses its user name; syslog-ng writes it raw. The sample's server log with
+  // the uploader's name made into a screen-clearing, window-retitling one.
+  const dir = mkdtempSync(path.join(tmpdir(), 'flowlink-text-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const messages = path.join(dir, 'messages');
+  writeFileSync(messages, readFileSync(path.join(ROOT, 'samples', 'ftp-capture', 'messages'), 'utf8').replaceAll('mkrause', 'mk\x1b[2J\x1b]0;pwned\x07rause'));
+  const capture = path.join(ROOT, 'samples', 'ftp-capture', 'capture.pcap');
+  for (const env of [{ NO_COLOR: '1' }, { FORCE_COLOR: '1' }]) {
+    const base: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
+    delete base.NO_COLOR;
+    delete base.FORCE_COLOR;
+    const r = spawnSync(process.execPath, [CLI, 'explain', capture, messages], { encoding: 'utf8', cwd: ROOT, env: { ...base, ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    // Only the report's own colours (SGR, `ESC [ ... m`) may reach the terminal.
+    // eslint-disable-next-line no-control-regex
+    const plain = r.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    assert.match(plain, /1 FTP upload by\s+mk\^\[\[2J\^\[\]0;pwned\^Grause/, JSON.stringify(env));
+    // eslint-disable-next-line no-control-regex
+    assert.equal(plain.match(/[\x00-\x08\x0b-\x1f\x7f]/g), null, JSON.stringify(env));
+    if (env.FORCE_COLOR) assert.notEqual(plain, r.stdout, 'coloured');
+  }
 });

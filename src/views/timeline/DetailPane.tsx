@@ -4,6 +4,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import { formatPercent, formatBytes } from '../../units.js';
 import { fit, wrapText } from './Cells.js';
+import { terminalSafe } from '../terminal-safe.js';
 import type { FlowRow, LogRow } from './detail.js';
 import { FlowsTable } from './FlowsTable.js';
 import type { TimelineSpike } from './model.js';
@@ -23,7 +24,7 @@ interface Props {
 /** Rows the pane gives its list, after the header, the explanations and the tab line. */
 export function detailLayout(spike: TimelineSpike, rows: number, width: number) {
   const x = spike.explained;
-  const headline = wrapText(spike.headline, width).slice(0, rows >= 14 ? 3 : 2);
+  const headline = wrapText(terminalSafe(spike.headline), width).slice(0, rows >= 14 ? 3 : 2);
   const share = x.spike.bytes > 0 ? x.unexplainedBytes / x.spike.bytes : 0;
   const notes = [
     `unexplained ${formatBytes(x.unexplainedBytes)} (${formatPercent(share)} of the spike)` +
@@ -40,7 +41,7 @@ function LogLines({ logs, offset, visible, width, focused }: { logs: LogRow[]; o
   const lines: { key: string; text: string; first: boolean }[] = [];
   for (let i = offset; i < logs.length && lines.length < visible; i++) {
     const l = logs[i].log;
-    const wrapped = wrapText(`${l.origin.file}:${l.origin.line}  ${l.origin.raw}`, width);
+    const wrapped = wrapText(terminalSafe(`${l.origin.file}:${l.origin.line}  ${l.origin.raw}`), width);
     wrapped.forEach((text, j) => lines.push({ key: `${i}.${j}`, text, first: j === 0 }));
   }
   if (logs.length === 0) lines.push({ key: 'none', text: 'no log lines matched (or none left by the filter)', first: true });
@@ -65,12 +66,12 @@ export function DetailPane({ spike, state, flows, logs, rows, width, zone, color
     explanationLines.push(
       <Text key={`t${i}`} wrap="truncate">
         <Text color={color ? 'green' : undefined} bold>
-          {e.title}
+          {terminalSafe(e.title)}
         </Text>
         {`  confidence ${e.confidence.toFixed(2)}  [${e.rule}]  ${formatBytes(e.bytes)}${more}`}
       </Text>,
       <Text key={`s${i}`} wrap="truncate">
-        {`  ${e.summary}`}
+        {`  ${terminalSafe(e.summary)}`}
       </Text>,
     );
   });

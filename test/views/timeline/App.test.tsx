@@ -48,6 +48,18 @@ test('n jumps to the next spike, N back', async () => {
   t.unmount();
 });
 
+test('a user name with terminal escapes is shown, not obeyed, in the explanation and the log lines', async () => {
+  const t = await mount(<App model={dayModel('UTC', 'x\u001b[2J\u001b]0;pwned\u0007y@example.com')} color={false} size={SIZE} />);
+  await t.press(KEY.enter);
+  const raw = () => t.lastFrame() ?? '';
+  assert.match(raw(), /x\^\[\[2J\^\[\]0;pwned\^Gy@example\.com uploaded \/home\/xxx\/backup\.tar/);
+  await t.press(KEY.tab);
+  assert.match(raw(), /messages:98 {2}Mar {2}8 03:44:00 server ftpd:\n\(x\^\[\[2J\^\[\]0;pwned\^Gy@example\.com@192/);
+  // ink's own frame has no colours here (color false): no ESC at all may be in it.
+  assert.ok(!raw().includes('\u001b[2J') && !raw().includes('\u0007'), raw());
+  t.unmount();
+});
+
 test('Enter shows the explanation, Tab the matched log lines, s re-sorts, Esc closes', async () => {
   const t = await app();
   await t.press(KEY.enter);

@@ -60,16 +60,17 @@ export function explainedSpike(spec: SpikeSpec, s: BinSeries): ExplainedSpike {
 }
 
 /** One day of 5-minute bins, 1 MiB each, with an FTP spike at 03:30 and an unexplained one at 15:00. */
-export function dayModel(zone = 'UTC'): TimelineModel {
+/** A day with two spikes; `user` is the uploader the FTP log and the explanation name. */
+export function dayModel(zone = 'UTC', user = 'xxx@xxx.com'): TimelineModel {
   const at = (bin: number) => T0 + bin * WIDTH;
   const s = series(288, (i) => (i >= 42 && i <= 44 ? 900 * 2 ** 20 : i === 180 ? 300 * 2 ** 20 : 2 ** 20));
   const upload = flow('192.168.134.56', '10.2.3.102', at(42), at(44) + 4 * MIN, 2.6e9);
   const other = flow('192.168.200.77', '10.2.3.102', at(42), at(45), 54e6);
-  const ftpLog = log(at(44) + 4 * MIN, 'ftp', '03:44:00 server ftpd: (xxx@xxx.com@192.168.134.56) [NOTICE] /home/xxx/backup.tar uploaded (2600000000 bytes)', 98);
+  const ftpLog = log(at(44) + 4 * MIN, 'ftp', `03:44:00 server ftpd: (${user}@192.168.134.56) [NOTICE] /home/xxx/backup.tar uploaded (2600000000 bytes)`, 98);
   const big = flow('10.9.9.9', '10.2.3.102', at(180), at(180) + 4 * MIN, 300e6);
   const logs = [log(at(10), 'ftp', 'login', 5), log(at(43), 'ftp', 'login xxx', 97), ftpLog, log(at(100), 'mail', 'postfix/smtpd: connect', 120), log(at(200), 'syslog', 'cron: job', 130)];
   const spikes = [
-    explainedSpike({ id: 1, fromBin: 42, toBin: 44, explained: { title: 'FTP upload', rule: 'ftp_upload', summary: 'xxx@xxx.com uploaded /home/xxx/backup.tar (2.42 GiB) from 192.168.134.56', flows: [upload], logs: [ftpLog] }, unexplained: [other] }, s),
+    explainedSpike({ id: 1, fromBin: 42, toBin: 44, explained: { title: 'FTP upload', rule: 'ftp_upload', summary: `${user} uploaded /home/xxx/backup.tar (2.42 GiB) from 192.168.134.56`, flows: [upload], logs: [ftpLog] }, unexplained: [other] }, s),
     explainedSpike({ id: 2, fromBin: 180, toBin: 180, unexplained: [big], recurring: true }, s),
   ];
   return buildTimelineModel({ series: s, spikes, logs, zone, flowCount: 3 });
