@@ -2,7 +2,7 @@
 // line loop that service parsers on syslog (pure-ftpd, postfix ...) build on.
 import type { LogEvent, Micros, ParseItem } from '../src/event.js';
 import { TimeContextError } from '../src/errors.js';
-import type { TimeContext } from '../src/time.js';
+import { StampError, type TimeContext } from '../src/time.js';
 import type { InputFile, Parser, ParseStream, TimeCompleteness } from './parser.js';
 import { batchesOf } from './batches.js';
 import { createProgramAssembler, interpretKnownPrograms } from './syslog-programs.js';
@@ -158,7 +158,7 @@ class SyslogLineReader {
         ts = this.clock.toMicros(header.stamp);
       } catch (error) {
         if (error instanceof TimeContextError) throw error;
-        issue = `invalid date '${header.stamp.text}'`;
+        issue = error instanceof StampError ? error.message : `invalid date '${header.stamp.text}'`;
       }
     }
     if (pending) {
