@@ -536,8 +536,16 @@ export function whyNotSyslog(line: string): string {
   if (word && monthNumber(word[1]) === undefined) return `no syslog header: '${word[1]}' is not an English month name`;
   if (/^\d{4}-\d{2}-\d{2}[T ]\d/.test(line)) return 'no syslog header: ISO date not followed by a valid clock and host';
   if (/^[\w./()-]+(\[\d+\])?: /.test(line)) return 'no syslog time stamp (the line starts with the program tag)';
+  if (isShortMonotonicLine(line)) return `journalctl -o short-monotonic line: ${MONOTONIC_NO_TIME}`;
   return "no syslog header (expected 'Mmm dd hh:mm:ss host tag: msg' or an ISO 8601 stamp)";
 }
+
+/** journalctl `-o short-monotonic`'s `[    0.001000] host tag: msg`: seconds since boot. */
+export function isShortMonotonicLine(line: string): boolean {
+  return line.charCodeAt(0) === 91 /* [ */ && /^\[ *\d+\.\d{6}\] \S+ /.test(line);
+}
+
+export const MONOTONIC_NO_TIME = 'seconds since boot, no wall-clock time to put on the timeline: print the journal with -o short-iso';
 
 /** Whether a line has an RFC 3164 (yearless) header. */
 export function isRfc3164Line(line: string): boolean {
