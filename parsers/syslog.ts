@@ -282,7 +282,7 @@ export const GENERIC_SYSLOG_SCORE = 10;
 
 export const syslogParser: Parser = {
   name: 'syslog',
-  description: 'Syslog files (RFC 3164, rsyslog RFC 3339, RFC 5424, journalctl short-iso): every line a generic event',
+  description: 'Syslog files (RFC 3164, rsyslog RFC 3339, RFC 5424, journalctl short-iso, short-unix, short-full): every line a generic event',
   produces: 'logs',
   samples: [
     // lnav test/logfile_syslog.0 (BSD-2-Clause)
