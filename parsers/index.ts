@@ -1,7 +1,7 @@
 // Every input format flowlink reads. Detection asks each parser how sure it is and takes
 // the most specific answer, so service logs win over generic syslog.
 import { basename } from 'node:path';
-import { FlowlinkError } from '../src/errors.js';
+import { FlowlinkError, UnknownFormatError } from '../src/errors.js';
 import type { Parser } from './parser.js';
 import { pcapParser } from './pcap/index.js';
 import { argusText } from './argus-text.js';
@@ -52,6 +52,16 @@ export function detectFormat(head: Buffer, headLines: string[]): Detection | und
     if (score > 0 && (!best || score > best.score)) best = { parser, score };
   }
   return best;
+}
+
+/** The error for a file no parser claims, with a parser's hint when one knows what the file is. */
+export function unknownFormat(file: string, headLines: string[]): UnknownFormatError {
+  const names = parsers.map((p) => p.name);
+  for (const parser of parsers) {
+    const hint = parser.unclaimedHint?.(headLines);
+    if (hint !== undefined) return new UnknownFormatError(file, names, hint);
+  }
+  return new UnknownFormatError(file, names);
 }
 
 /** The parser named `name` (`--format`), or a user error listing the names with the closest first. */

@@ -19,7 +19,6 @@
 // `-o json-pretty` (an entry over many lines) is refused with the command that writes json.
 import type { ParseItem } from '../src/event.js';
 import { InputError } from '../src/errors.js';
-import { epochToUtcWallClock, MICROS_PER_SECOND, type WallClock } from '../src/time.js';
 import type { InputFile, Parser, ParseStream } from './parser.js';
 import { readSyslogLines } from './syslog.js';
 import type { SyslogHeader } from './syslog-header.js';
@@ -70,31 +69,12 @@ function pidOf(value: unknown): number | undefined {
   return text !== undefined && /^\d{1,10}$/.test(text) ? Number(text) : undefined;
 }
 
-/**
- * The UTC wall clock of an instant through luxon, one call per second: a journal's entries
- * come many to a second, and the clock of the line loop turns the wall clock back into the
- * same microseconds.
- */
-class WallClocks {
-  private second = NaN;
-  private wall?: WallClock;
-
-  of(us: number): WallClock {
-    const second = Math.floor(us / MICROS_PER_SECOND);
-    if (second !== this.second || !this.wall) {
-      this.second = second;
-      this.wall = epochToUtcWallClock(second);
-    }
-    return { ...this.wall, micro: us - second * MICROS_PER_SECOND };
-  }
-}
-
 /** The syslog header an entry stands for (see the file's header), and whether its MESSAGE was left out. */
-function headerOf(e: Entry, clocks: WallClocks): { header: SyslogHeader; omitted: boolean } {
+function headerOf(e: Entry): { header: SyslogHeader; omitted: boolean } {
   const us = entryMicros(e)!;
   const header: SyslogHeader = {
     form: 'journal-json',
-    stamp: { kind: 'dated', wall: clocks.of(us), offsetMinutes: 0, text: String(us) },
+    stamp: { kind: 'instant', micros: us, text: String(us) },
     message: '',
   };
   const host = fieldText(e._HOSTNAME);
@@ -112,7 +92,6 @@ function parseJournalJson(input: InputFile, time: Parameters<Parser['parse']>[1]
   if (isJsonPretty(input.head)) {
     throw new InputError(`${input.path}: journalctl -o json-pretty output (an entry over many lines) is not read`, 'write the journal with journalctl -o json (an entry a line)');
   }
-  const clocks = new WallClocks();
   let last: Entry | undefined;
   let why = '';
   let omitted = 0;
@@ -125,7 +104,7 @@ function parseJournalJson(input: InputFile, time: Parameters<Parser['parse']>[1]
         return undefined;
       }
       last = read;
-      const { header, omitted: left } = headerOf(read, clocks);
+      const { header, omitted: left } = headerOf(read);
       if (left) omitted++;
       return header;
     },

@@ -66,6 +66,11 @@ export interface Parser {
    * return more than the generic syslog parser so that they are tried first.
    */
   detect(head: Buffer, headLines: string[]): number;
+  /**
+   * For a head no parser claims: what it is when this format's kin that cannot be read
+   * (journalctl's monotonic output), the unknown-format error's hint; undefined otherwise.
+   */
+  unclaimedHint?(headLines: string[]): string | undefined;
   /** How complete this file's stamps are; may depend on the file (argus with or without dates). */
   timeCompleteness(headLines: string[]): TimeCompleteness;
   /** `assembly` matters only to formats whose flows are built from packets (pcap). */

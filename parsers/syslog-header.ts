@@ -5,15 +5,19 @@
 //   RFC 3164    `Mar  8 03:33:10 host prog[pid]: msg`, optional `<PRI>`, no year, no zone
 //   RFC 3339    rsyslog high precision `2026-12-01T20:01:02.123456+00:00 host prog: msg`
 //   short-iso   journalctl `2026-12-01T20:01:02+0000 host prog[pid]: msg` (offset without colon)
+//   short-unix  journalctl `1764619262.000000 host prog[pid]: msg` (seconds since the epoch)
+//   short-full  journalctl `Mon 2025-12-01 15:01:02 EST host prog[pid]: msg` (the zone's abbreviation)
 //   RFC 5424    `<PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG`, `-` for nil; rsyslog also
 //               writes it to files with `<PRI>1 ` left off
 import type { Micros } from '../src/event.js';
 import { TimeContextError } from '../src/errors.js';
 import {
+  abbreviatedOffset,
   MICROS_PER_SECOND,
   microsToLocalDate,
   monthNumber,
   parseClock,
+  StampError,
   wallClockToMicros,
   YearResolver,
   ZonedClock,
@@ -22,7 +26,7 @@ import {
 } from '../src/time.js';
 
 /** `ctime`, `clf` and `journal-json` are not syslog: vsftpd.log / xferlog, access-log lines and journal entries read through the same loop. */
-export type SyslogForm = 'rfc3164' | 'rfc3339' | 'short-iso' | 'iso-local' | 'rfc5424' | 'ctime' | 'clf' | 'journal-json';
+export type SyslogForm = 'rfc3164' | 'rfc3339' | 'short-iso' | 'short-unix' | 'short-full' | 'iso-local' | 'rfc5424' | 'ctime' | 'clf' | 'journal-json';
 
 export interface ClockParts {
   hour: number;
@@ -34,8 +38,13 @@ export interface ClockParts {
 export type SyslogStamp =
   /** RFC 3164: month, day and clock; the year and zone come from the context. */
   | { kind: 'no-year'; month: number; day: number; clock: ClockParts; text: string }
-  /** ISO stamps: full date; `offsetMinutes` undefined means no zone was written (context zone). */
-  | { kind: 'dated'; wall: WallClock; offsetMinutes?: number; text: string };
+  /**
+   * ISO stamps: full date; `offsetMinutes` undefined means no zone was written (context zone),
+   * unless `abbreviation` is: journalctl short-full's `EST`, `+04`, resolved in the context zone.
+   */
+  | { kind: 'dated'; wall: WallClock; offsetMinutes?: number; abbreviation?: string; text: string }
+  /** journalctl short-unix: the instant itself. */
+  | { kind: 'instant'; micros: Micros; text: string };
 
 export interface SyslogHeader {
   form: SyslogForm;
@@ -64,9 +73,11 @@ const NIL_STAMP_RE = /^<\d{1,3}>\d{1,2} - /;
 /** Splits one line, or undefined when it has no syslog header (see `whyNotSyslog`). */
 export function splitSyslogLine(line: string): SyslogHeader | undefined {
   const c = line.charCodeAt(0);
-  // A digit or `<PRI>1 2026-`: ISO forms; a letter or `<PRI>Mar`: RFC 3164.
-  if ((c >= 48 && c <= 57) || (c === 60 && isDigit(line.charCodeAt(line.indexOf('>') + 1)))) return splitIso(line);
-  return splitRfc3164(line);
+  // A digit or `<PRI>1 2026-`: ISO forms (short-unix when no `-` follows the year); a letter or
+  // `<PRI>Mar`: RFC 3164, else short-full (a weekday is no month).
+  if (isDigit(c)) return line.charCodeAt(4) === 45 ? splitIso(line) : splitShortUnix(line);
+  if (c === 60 && isDigit(line.charCodeAt(line.indexOf('>') + 1))) return splitIso(line);
+  return splitRfc3164(line) ?? splitShortFull(line);
 }
 
 /** A header object a line reader fills again for every line (see `splitSyslogLineInto`). */
@@ -83,9 +94,10 @@ const NO_STAMP: SyslogStamp = { kind: 'no-year', month: 1, day: 1, clock: { hour
  */
 export function splitSyslogLineInto(line: string, scratch: SyslogHeader): SyslogHeader | undefined {
   const c = line.charCodeAt(0);
-  if ((c >= 48 && c <= 57) || (c === 60 && isDigit(line.charCodeAt(line.indexOf('>') + 1)))) return splitIso(line);
+  if (isDigit(c)) return line.charCodeAt(4) === 45 ? splitIso(line) : splitShortUnix(line);
+  if (c === 60 && isDigit(line.charCodeAt(line.indexOf('>') + 1))) return splitIso(line);
   scratch.pri = scratch.host = scratch.program = scratch.pid = scratch.msgid = scratch.structuredData = undefined;
-  return splitRfc3164(line, scratch);
+  return splitRfc3164(line, scratch) ?? splitShortFull(line);
 }
 
 function isDigit(c: number): boolean {
@@ -253,6 +265,36 @@ export function splitIso(line: string): SyslogHeader | undefined {
     }
   }
   splitHostAndTag(line, start, header);
+  return header;
+}
+
+// journalctl's `-o short-unix` and `-o short-full` stamps (systemd 252 seen): no fraction in
+// short-full, six digits in short-unix; the zone as tzdata abbreviates it (letters, or the
+// offset as `+04`, `+0530` for zones without letters).
+const SHORT_UNIX_RE = /^(\d{1,11})\.(\d{6})(?: +|$)/;
+const SHORT_FULL_RE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4})-(\d{2})-(\d{2}) (\d{2}:\d{2}:\d{2}) ([A-Za-z]{3,6}|[+-]\d{2}(?:\d{2})?)(?: +|$)/;
+
+/** journalctl `-o short-unix`: `1764619262.000000 host tag: msg`. */
+export function splitShortUnix(line: string): SyslogHeader | undefined {
+  const m = SHORT_UNIX_RE.exec(line);
+  if (!m) return undefined;
+  const stamp: SyslogStamp = { kind: 'instant', micros: Number(m[1]) * MICROS_PER_SECOND + Number(m[2]), text: m[0].trimEnd() };
+  const header: SyslogHeader = { form: 'short-unix', stamp, message: '' };
+  splitHostAndTag(line, m[0].length, header);
+  return header;
+}
+
+/** journalctl `-o short-full`: `Mon 2025-12-01 15:01:02 EST host tag: msg`; the weekday is not checked (the date says enough). */
+export function splitShortFull(line: string): SyslogHeader | undefined {
+  const m = SHORT_FULL_RE.exec(line);
+  if (!m) return undefined;
+  const clock = parseClock(m[4]);
+  if (!clock) return undefined;
+  const wall: WallClock = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), ...clock };
+  if (wall.month < 1 || wall.month > 12 || wall.day < 1 || wall.day > 31) return undefined;
+  const stamp: SyslogStamp = { kind: 'dated', wall, abbreviation: m[5], text: m[0].trimEnd() };
+  const header: SyslogHeader = { form: 'short-full', stamp, message: '' };
+  splitHostAndTag(line, m[0].length, header);
   return header;
 }
 
@@ -494,8 +536,16 @@ export function whyNotSyslog(line: string): string {
   if (word && monthNumber(word[1]) === undefined) return `no syslog header: '${word[1]}' is not an English month name`;
   if (/^\d{4}-\d{2}-\d{2}[T ]\d/.test(line)) return 'no syslog header: ISO date not followed by a valid clock and host';
   if (/^[\w./()-]+(\[\d+\])?: /.test(line)) return 'no syslog time stamp (the line starts with the program tag)';
+  if (isShortMonotonicLine(line)) return `journalctl -o short-monotonic line: ${MONOTONIC_NO_TIME}`;
   return "no syslog header (expected 'Mmm dd hh:mm:ss host tag: msg' or an ISO 8601 stamp)";
 }
+
+/** journalctl `-o short-monotonic`'s `[    0.001000] host tag: msg`: seconds since boot. */
+export function isShortMonotonicLine(line: string): boolean {
+  return line.charCodeAt(0) === 91 /* [ */ && /^\[ *\d+\.\d{6}\] \S+ /.test(line);
+}
+
+export const MONOTONIC_NO_TIME = 'seconds since boot, no wall-clock time to put on the timeline: print the journal with -o short-iso';
 
 /** Whether a line has an RFC 3164 (yearless) header. */
 export function isRfc3164Line(line: string): boolean {
@@ -520,7 +570,8 @@ function offsetZone(minutes: number): string {
 /**
  * Puts one file's stamps on the UTC timeline. RFC 3164 stamps go through one YearResolver
  * (so a file crossing New Year moves on a year) in the context's zone; zoned stamps are
- * exact; ISO stamps without a zone are taken in the context's zone.
+ * exact; ISO stamps without a zone are taken in the context's zone, and so are the zone
+ * abbreviations of journalctl short-full.
  */
 export class SyslogClock {
   private years?: YearResolver;
@@ -535,6 +586,9 @@ export class SyslogClock {
   private lastDated?: Micros;
   /** Zone-less dated stamps (ISO without offset, vsftpd.log, xferlog): one luxon call per hour. */
   private zoned?: ZonedClock;
+  /** The minute and abbreviation of the last short-full stamp and its offset (or why it has none). */
+  private abbreviationKey = '';
+  private abbreviationOffset: number | StampError = 0;
   /** Set when the year of RFC 3164 stamps had to come from `fallbackAnchor` or the file's dated lines. */
   anchorNote?: string;
 
@@ -543,11 +597,19 @@ export class SyslogClock {
     private readonly fallbackAnchor?: { micros: Micros; source: string },
   ) {}
 
-  /** UTC microseconds; throws RangeError for a date that does not exist (Feb 30). */
+  /**
+   * UTC microseconds; throws RangeError for a date that does not exist (Feb 30), StampError
+   * (its message the reason) for a short-full stamp that does not fit the context's zone.
+   */
   toMicros(stamp: SyslogStamp): Micros {
     // Bursts share a stamp: the same text gives the same instant (YearResolver included).
     if (stamp.text === this.lastText) return this.lastMicros;
-    const us = stamp.kind === 'no-year' ? this.noYear(stamp.month, stamp.day, stamp.clock) : this.dated(stamp.wall, stamp.offsetMinutes);
+    const us =
+      stamp.kind === 'no-year'
+        ? this.noYear(stamp.month, stamp.day, stamp.clock)
+        : stamp.kind === 'instant'
+          ? (this.lastDated = stamp.micros)
+          : this.dated(stamp.wall, stamp.abbreviation === undefined ? stamp.offsetMinutes : this.abbreviated(stamp.wall, stamp.abbreviation));
     this.lastText = stamp.text;
     this.lastMicros = us;
     return us;
@@ -582,6 +644,22 @@ export class SyslogClock {
     }
     if (!this.hourEven || clock.minute > 59 || clock.second > 59) return this.years.resolve(month, day, clock);
     return this.hourBase + (clock.minute * 60 + clock.second) * MICROS_PER_SECOND + clock.micro;
+  }
+
+  /** The offset a short-full abbreviation stands for: one luxon look-up per minute (no zone changes within one). */
+  private abbreviated(wall: WallClock, abbreviation: string): number {
+    const key = `${wall.year}-${wall.month}-${wall.day} ${wall.hour}:${wall.minute} ${abbreviation}`;
+    if (key !== this.abbreviationKey) {
+      this.abbreviationKey = key;
+      try {
+        this.abbreviationOffset = abbreviatedOffset({ ...wall, second: 0, micro: 0 }, abbreviation, this.ctx.zone);
+      } catch (error) {
+        if (!(error instanceof StampError)) throw error;
+        this.abbreviationOffset = error;
+      }
+    }
+    if (this.abbreviationOffset instanceof StampError) throw this.abbreviationOffset;
+    return this.abbreviationOffset;
   }
 
   private dated(wall: WallClock, offsetMinutes: number | undefined): Micros {

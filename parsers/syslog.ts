@@ -2,11 +2,22 @@
 // line loop that service parsers on syslog (pure-ftpd, postfix ...) build on.
 import type { LogEvent, Micros, ParseItem } from '../src/event.js';
 import { TimeContextError } from '../src/errors.js';
-import type { TimeContext } from '../src/time.js';
+import { StampError, type TimeContext } from '../src/time.js';
 import type { InputFile, Parser, ParseStream, TimeCompleteness } from './parser.js';
 import { batchesOf } from './batches.js';
 import { createProgramAssembler, interpretKnownPrograms } from './syslog-programs.js';
-import { isRfc3164Line, repeatCount, scratchHeader, splitSyslogLine, splitSyslogLineInto, SyslogClock, whyNotSyslog, type SyslogHeader } from './syslog-header.js';
+import {
+  isRfc3164Line,
+  isShortMonotonicLine,
+  MONOTONIC_NO_TIME,
+  repeatCount,
+  scratchHeader,
+  splitSyslogLine,
+  splitSyslogLineInto,
+  SyslogClock,
+  whyNotSyslog,
+  type SyslogHeader,
+} from './syslog-header.js';
 
 /** A service parser's reading of one syslog line: may set service, action and fields on `event`. */
 export type SyslogInterpreter = (header: SyslogHeader, event: LogEvent) => void;
@@ -158,7 +169,7 @@ class SyslogLineReader {
         ts = this.clock.toMicros(header.stamp);
       } catch (error) {
         if (error instanceof TimeContextError) throw error;
-        issue = `invalid date '${header.stamp.text}'`;
+        issue = error instanceof StampError ? error.message : `invalid date '${header.stamp.text}'`;
       }
     }
     if (pending) {
@@ -249,14 +260,14 @@ const JOURNAL_MARKER_RE = /^-- (?:Boot [0-9a-f]{32}|Reboot|No entries|(?:Logs be
  * or a space (journalctl's), which no header starts with, so a head that is mostly one
  * long multi-line message is still a syslog file.
  */
-export function syslogShare(headLines: string[]): number {
+export function syslogShare(headLines: string[], isSyslog: (line: string) => unknown = splitSyslogLine): number {
   let lines = 0;
   let syslog = 0;
   for (const line of headLines) {
     const c = line.charCodeAt(0);
     if (c === 9 || c === 32 || line.trim() === '') continue;
     lines++;
-    if (splitSyslogLine(line)) syslog++;
+    if (isSyslog(line)) syslog++;
   }
   return lines === 0 ? 0 : syslog / lines;
 }
@@ -271,7 +282,7 @@ export const GENERIC_SYSLOG_SCORE = 10;
 
 export const syslogParser: Parser = {
   name: 'syslog',
-  description: 'Syslog files (RFC 3164, rsyslog RFC 3339, RFC 5424, journalctl short-iso): every line a generic event',
+  description: 'Syslog files (RFC 3164, rsyslog RFC 3339, RFC 5424, journalctl short-iso, short-unix, short-full): every line a generic event',
   produces: 'logs',
   samples: [
     // lnav test/logfile_syslog.0 (BSD-2-Clause)
@@ -288,6 +299,9 @@ export const syslogParser: Parser = {
   ],
   detect(_head, headLines) {
     return syslogShare(headLines) >= 0.5 ? GENERIC_SYSLOG_SCORE : 0;
+  },
+  unclaimedHint(headLines) {
+    return syslogShare(headLines, isShortMonotonicLine) >= 0.5 ? `journalctl -o short-monotonic output: ${MONOTONIC_NO_TIME}` : undefined;
   },
   timeCompleteness: syslogTimeCompleteness,
   parse(input, time) {

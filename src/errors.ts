@@ -22,8 +22,8 @@ export class InputError extends FlowlinkError {
 
 export class UnknownFormatError extends FlowlinkError {
   override name = 'UnknownFormatError';
-  constructor(file: string, tried: string[]) {
-    super(`${file}: unknown format (tried ${tried.join(', ')})`, 'run `flowlink formats` to see what flowlink reads');
+  constructor(file: string, tried: string[], hint = 'run `flowlink formats` to see what flowlink reads') {
+    super(`${file}: unknown format (tried ${tried.join(', ')})`, hint);
   }
 }
 

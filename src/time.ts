@@ -1,6 +1,6 @@
 // All timestamp conversion lives here: local wall-clock stamps in a zone become UTC
 // microseconds through luxon. Analyses never read the clock.
-import { DateTime, IANAZone, Info } from 'luxon';
+import { DateTime, FixedOffsetZone, IANAZone, Info } from 'luxon';
 import type { Micros } from './event.js';
 import { TimeContextError } from './errors.js';
 
@@ -227,4 +227,67 @@ export class ZonedClock {
     if (!this.hourEven) return wallClockToMicros(t, this.zone);
     return this.hourBase + (t.minute * 60 + t.second) * MICROS_PER_SECOND + t.micro;
   }
+}
+
+// ---- Wall clocks stamped with a zone abbreviation (journalctl -o short-full) ----
+
+/** A stamp that cannot be placed on the timeline; the message is the reason its line is skipped. */
+export class StampError extends RangeError {}
+
+/**
+ * The UTC offsets (minutes) at which wall clock `t` occurs in `zone`, earliest instant
+ * first: one, two in an hour a daylight-saving change repeats, none in one it skips. The
+ * candidates are the zone's offsets a day either side (no zone changes twice in two days),
+ * each kept when the zone does show `t` at that offset.
+ */
+export function wallClockOffsets(t: WallClock, zone: string): number[] {
+  const near = DateTime.fromObject(wallObject(t), { zone });
+  if (!near.isValid) throw new RangeError(`invalid time ${JSON.stringify(t)}: ${near.invalidExplanation}`);
+  const candidates = new Set([near.minus({ days: 1 }).offset, near.offset, near.plus({ days: 1 }).offset]);
+  return [...candidates].filter((offset) => atOffset(t, offset).setZone(zone).offset === offset).sort((a, b) => b - a);
+}
+
+function wallObject(t: WallClock) {
+  return { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second };
+}
+
+function atOffset(t: WallClock, offset: number): DateTime {
+  return DateTime.fromObject(wallObject(t), { zone: FixedOffsetZone.instance(offset) });
+}
+
+// Intl has no tzdata abbreviations, but CLDR's short names in these English locales are
+// tzdata's for their regions' zones (EST/PDT, CET/BST, IST, AEDT/NZDT, SAST ...): 439 of
+// the 498 letter abbreviations of all zones in January and July; the rest (JST, MSK ...)
+// get only `GMT+9` and the like.
+const ABBREVIATION_LOCALES = ['en-US', 'en-CA', 'en-GB', 'en-IE', 'en-IN', 'en-AU', 'en-ZA'];
+
+/** luxon's letter names of `zone` at wall clock `t` taken at `offset` (`GMT+9` and the like left out). */
+function letterNames(t: WallClock, offset: number, zone: string): string[] {
+  const dt = atOffset(t, offset).setZone(zone);
+  return ABBREVIATION_LOCALES.map((locale) => dt.setLocale(locale).offsetNameShort ?? '').filter((name) => /^[A-Za-z]+$/.test(name));
+}
+
+/**
+ * The UTC offset (minutes) of wall clock `t` stamped `abbreviation` as journalctl prints
+ * its zone (tzdata's: `EST`, `CEST`, `+04`, `+0530`), when it ran in `zone`. `UTC`, `GMT`
+ * and numeric ones say the offset; letters must be one of `zone`'s names at `t`, which also
+ * picks the pass of a repeated hour (`EDT`, then `EST`). Letters luxon has no name to check
+ * against are taken on trust unless the hour repeats. Throws StampError when `t` does not
+ * exist in `zone` or the abbreviation is not `zone`'s.
+ */
+export function abbreviatedOffset(t: WallClock, abbreviation: string, zone: string): number {
+  if (abbreviation === 'UTC' || abbreviation === 'GMT') return 0;
+  const numeric = /^([+-])(\d{2})(\d{2})?$/.exec(abbreviation);
+  if (numeric) return (numeric[1] === '-' ? -1 : 1) * (Number(numeric[2]) * 60 + Number(numeric[3] ?? '0'));
+  const offsets = wallClockOffsets(t, zone);
+  const when = atOffset(t, 0).toFormat('yyyy-MM-dd HH:mm');
+  if (offsets.length === 0) throw new StampError(`${when} does not exist in ${zone} (skipped by a daylight-saving change)`);
+  const named = offsets.map((offset) => letterNames(t, offset, zone));
+  const fits = offsets.filter((_, k) => named[k].includes(abbreviation));
+  if (fits.length === 1) return fits[0];
+  if (fits.length === 0 && named.some((names) => names.length > 0)) {
+    throw new StampError(`zone '${abbreviation}' is not ${zone}'s: pass --tz with the zone journalctl ran in (e.g. --tz America/New_York)`);
+  }
+  if (offsets.length === 1) return offsets[0];
+  throw new StampError(`zone '${abbreviation}' does not tell which pass of ${zone}'s repeated hour ${when} is meant`);
 }

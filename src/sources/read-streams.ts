@@ -2,9 +2,9 @@
 // file is opened, its format chosen (--format or detection), and its items come out in
 // batches; src/sources/merge.ts puts them in one time order.
 import type { Micros, ParseItem } from '../event.js';
-import { InputError, UnknownFormatError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { formatClock } from '../time.js';
-import { chooseParser, parsers } from '../../parsers/index.js';
+import { chooseParser, unknownFormat } from '../../parsers/index.js';
 import { itemBatches } from '../../parsers/batches.js';
 import type { InputFile, Parser, TimeCompleteness } from '../../parsers/parser.js';
 import { expandInputs, headLines, openInput } from './input.js';
@@ -116,7 +116,7 @@ export async function openDetectedInputs(args: string[], options: ReadOptions): 
     const lines = headLines(input.head);
     const detected = chooseParser(file, input.head, lines, options);
     if (!detected) {
-      if (explicit.has(file)) throw new UnknownFormatError(file, parsers.map((p) => p.name));
+      if (explicit.has(file)) throw unknownFormat(file, lines);
       ignored.push({ file, reason: 'unknown format' });
       continue;
     }

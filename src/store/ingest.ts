@@ -13,11 +13,11 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FlowRecord, LogEvent, ParseIssue, ParseItem } from '../event.js';
-import { InputError, UnknownFormatError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { expandInputs, headLines, openInput } from '../sources/input.js';
 import type { Dataset, ReadOptions } from '../sources/options.js';
 import { microsToLocalDate, type TimeContext } from '../time.js';
-import { chooseParser, parsers } from '../../parsers/index.js';
+import { chooseParser, parsers, unknownFormat } from '../../parsers/index.js';
 import type { Parser, TimeCompleteness } from '../../parsers/parser.js';
 import { StoreError, storeErrorFrom, type Store } from './db.js';
 import { MAX_INPUT_ID, ORDINALS_PER_INPUT } from './schema.js';
@@ -157,7 +157,7 @@ async function candidateFor(file: string, explicit: boolean, ignored: Dataset['i
   const lines = headLines(input.head);
   const found = chooseParser(file, input.head, lines, options);
   if (!found) {
-    if (explicit) throw new UnknownFormatError(file, parsers.map((p) => p.name));
+    if (explicit) throw unknownFormat(file, lines);
     ignored.push({ file, reason: 'unknown format' });
     return undefined;
   }
