@@ -267,6 +267,15 @@ function letterNames(t: WallClock, offset: number, zone: string): string[] {
   return ABBREVIATION_LOCALES.map((locale) => dt.setLocale(locale).offsetNameShort ?? '').filter((name) => /^[A-Za-z]+$/.test(name));
 }
 
+/** A zone that writes each common abbreviation, for the hint of a file read in the wrong one (an example, not a guess). */
+const EXAMPLE_ZONES: Record<string, string> = {
+  EST: 'America/New_York', EDT: 'America/New_York', CST: 'America/Chicago', CDT: 'America/Chicago',
+  MST: 'America/Denver', MDT: 'America/Denver', PST: 'America/Los_Angeles', PDT: 'America/Los_Angeles',
+  WET: 'Europe/Lisbon', WEST: 'Europe/Lisbon', BST: 'Europe/London', CET: 'Europe/Berlin', CEST: 'Europe/Berlin',
+  EET: 'Europe/Athens', EEST: 'Europe/Athens', MSK: 'Europe/Moscow', IST: 'Asia/Kolkata', JST: 'Asia/Tokyo',
+  AEST: 'Australia/Sydney', AEDT: 'Australia/Sydney', NZST: 'Pacific/Auckland', NZDT: 'Pacific/Auckland',
+};
+
 /**
  * The UTC offset (minutes) of wall clock `t` stamped `abbreviation` as journalctl prints
  * its zone (tzdata's: `EST`, `CEST`, `+04`, `+0530`), when it ran in `zone`. `UTC`, `GMT`
@@ -286,7 +295,7 @@ export function abbreviatedOffset(t: WallClock, abbreviation: string, zone: stri
   const fits = offsets.filter((_, k) => named[k].includes(abbreviation));
   if (fits.length === 1) return fits[0];
   if (fits.length === 0 && named.some((names) => names.length > 0)) {
-    throw new StampError(`zone '${abbreviation}' is not ${zone}'s: pass --tz with the zone journalctl ran in (e.g. --tz America/New_York)`);
+    throw new StampError(`zone '${abbreviation}' is not ${zone}'s: pass --tz with the zone journalctl ran in (e.g. --tz ${EXAMPLE_ZONES[abbreviation] ?? 'Europe/Berlin'})`);
   }
   if (offsets.length === 1) return offsets[0];
   throw new StampError(`zone '${abbreviation}' does not tell which pass of ${zone}'s repeated hour ${when} is meant`);

@@ -109,7 +109,7 @@ describe('journalctl -o short-unix and -o short-full (real journalctl output)', 
     assert.equal(first.line, 1);
     assert.equal(first.reason, "zone 'EST' is not UTC's: pass --tz with the zone journalctl ran in (e.g. --tz America/New_York)");
     const berlin = issues(await read('journalctl-multiline-short-full-berlin.log', 'America/New_York'));
-    assert.equal(berlin[0].reason, "zone 'CET' is not America/New_York's: pass --tz with the zone journalctl ran in (e.g. --tz America/New_York)");
+    assert.equal(berlin[0].reason, "zone 'CET' is not America/New_York's: pass --tz with the zone journalctl ran in (e.g. --tz Europe/Berlin)");
   });
 
   it('detection claims them as the short-iso file of the same journal is claimed (pure-ftpd, on syslog)', async () => {
