@@ -11,30 +11,23 @@
 // reading of it, and the events built from them against the JS floor's events.
 // Times are the process's own clock after its imports (the addon's load included in
 // those); lnav's is its wall time, start included. The addon is compiled with g++ into
-// os.tmpdir() when missing or older than scan.cc.
+// os.tmpdir() when missing or older than scan.cc or common.h (native-scan/build.mjs).
 //   npx tsc && node bench/native-floor.mjs [lines=1000000] [runs=3]
 //   node bench/native-floor.mjs --native-columns FILE   (one variant alone; prints `lines seconds`)
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAddon, scanChunks } from './native-scan/build.mjs';
+import { lnavIndexSeconds, timed } from './timing.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.dirname(HERE);
-const SOURCE = path.join(HERE, 'native-scan', 'scan.cc');
-const ADDON = path.join(tmpdir(), 'flowlink-native-scan.node');
 const MONTHS = new Map(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((m, k) => [m, k + 1]));
 const CAP = 1 << 15; // rows a chunk, as the JS columns floor
 
-/** The addon, built first if scan.cc is newer (never committed: a binary for this machine's node). */
+/** The scan function of bench/native-scan/scan.cc. */
 function loadScan() {
-  if (!existsSync(ADDON) || statSync(ADDON).mtimeMs < statSync(SOURCE).mtimeMs) {
-    const r = spawnSync('g++', ['-O2', '-std=c++17', '-shared', '-fPIC', '-I/usr/include/node', SOURCE, '-o', ADDON], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`g++ ${SOURCE}: exit ${r.status}\n${r.stderr}`);
-  }
-  return createRequire(import.meta.url)(ADDON).scan;
+  return loadAddon('scan').scan;
 }
 
 function columns() {
@@ -54,20 +47,11 @@ function columns() {
  * rows, next) and moves the unscanned tail (a partial line) to the buffer's start.
  */
 function scanFile(scan, file, c, onChunk) {
-  const fd = openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let tail = 0;
-  for (;;) {
-    const n = readSync(fd, buf, tail, buf.length - tail, null);
-    if (n === 0) break;
-    const length = tail + n;
+  scanChunks(file, (buf, length) => {
     const [rows, next] = scan(buf, length, c.ts, c.starts, c.ends, c.hostEnds, c.tagEnds, c.pids, c.msgStarts);
-    if (rows === 0 && length === buf.length) throw new Error('a line longer than the 1 MiB buffer');
     onChunk(buf, rows, next);
-    tail = length - next;
-    buf.copyWithin(0, next, length);
-  }
-  closeSync(fd);
+    return next;
+  });
 }
 
 /** Native scan into columns only: no object, no string per line. */
@@ -203,8 +187,6 @@ function check(scan, file) {
 
 const LINES = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.argv[3] ?? 3);
-const LNAV_HOME = path.join(tmpdir(), 'flowlink-bench-lnav-home');
-mkdirSync(LNAV_HOME, { recursive: true });
 
 const file = path.join(tmpdir(), `flowlink-bench-syslog-${LINES}.log`);
 if (!existsSync(file)) {
@@ -215,16 +197,6 @@ if (!existsSync(file)) {
 
 const checked = check(loadScan(), file);
 process.stderr.write(`first chunk: ${checked.rows} lines (${checked.pids} with a pid), every column and event equal to the JS floor's\n`);
-
-/** Wall and CPU seconds of a command, by /usr/bin/time, and its stdout. */
-function timed(cmd, args, env = {}) {
-  const out = path.join(tmpdir(), `flowlink-bench-native-time-${process.pid}`);
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', out, cmd, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
-  const [wall, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  rmSync(out, { force: true });
-  return { wall, cpu: user + sys, stdout: r.stdout.trim() };
-}
 
 const node = process.execPath;
 /** A node variant's own `lines seconds`; its time counts only if it read every line. */
@@ -238,12 +210,7 @@ const floorScript = path.join(HERE, 'syslog-floor.mjs');
 const cases = [
   {
     name: 'lnav -n (index the whole file; wall, start included)',
-    run: () => {
-      const r = timed('/usr/bin/lnav', ['-n', '-c', ';SELECT lines FROM lnav_file', file], { HOME: LNAV_HOME });
-      const indexed = Number(r.stdout.split('\n').pop());
-      if (indexed !== LINES) throw new Error(`lnav indexed ${indexed} lines of ${file}`);
-      return r.wall;
-    },
+    run: () => lnavIndexSeconds(file, LINES),
   },
   { name: 'native scan into columns (C++ N-API, no object per line)', run: own(me, '--native-columns') },
   { name: 'native scan + JS floor event per line (strings by buf.latin1Slice)', run: own(me, '--native-objects') },

@@ -16,22 +16,19 @@
 // and the join's delivery count are checked against flowlink's.
 // Times are the process's own clock after its imports (the addon's load included); lnav's is
 // its wall time, start included. The addon is compiled with g++ into os.tmpdir() when
-// missing or older than postfix.cc.
+// missing or older than postfix.cc or common.h (native-scan/build.mjs).
 //   npx tsc && node bench/native-postfix.mjs [runs=3] [FILE]      (runs=0: the check alone)
 //   node bench/native-postfix.mjs --native-join FILE   (one variant alone; prints `lines seconds deliveries`)
-import { spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createReadStream, existsSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parsePostfixMessage, PostfixJoin } from '../dist/parsers/postfix.js';
+import { loadAddon, scanChunks } from './native-scan/build.mjs';
+import { lnavIndexSeconds, timed } from './timing.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.dirname(HERE);
-const SOURCE = path.join(HERE, 'native-scan', 'postfix.cc');
-const ADDON = path.join(tmpdir(), 'flowlink-native-postfix.node');
 const YEAR = 2008; // as bench/syslog-parse-only.mjs's { zone: 'UTC', year: 2008 }
 const CAP = 1 << 14; // rows a chunk
 
@@ -44,33 +41,16 @@ const [K_OTHER, K_CONNECT, K_DISCONNECT, K_ACCEPTED, K_CLEANUP, K_QUEUED, K_DELI
 const [, S_SASL_METHOD, S_SASL_USERNAME, S_MESSAGE_ID, S_FROM, , , S_TO, S_ORIG_TO, S_RELAY, , S_DELAYS, S_DSN, S_STATUS] = Array.from({ length: 15 }, (_, k) => k);
 const S_ENDS = C_SLOTS + 15;
 
-/** The addon, built first if postfix.cc is newer (never committed: a binary for this machine's node). */
-function loadAddon() {
-  if (!existsSync(ADDON) || statSync(ADDON).mtimeMs < statSync(SOURCE).mtimeMs) {
-    const r = spawnSync('g++', ['-O2', '-std=c++17', '-shared', '-fPIC', '-I/usr/include/node', SOURCE, '-o', ADDON], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`g++ ${SOURCE}: exit ${r.status}\n${r.stderr}`);
-  }
-  return createRequire(import.meta.url)(ADDON);
-}
 
 /** As native-floor.mjs's scanFile: 1 MiB reads, each scanned natively, the partial line carried. */
 function scanFile(addon, file, onChunk) {
   const i32 = new Int32Array(CAP * addon.I32);
   const f64 = new Float64Array(CAP * addon.F64);
-  const fd = openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let tail = 0;
-  for (;;) {
-    const n = readSync(fd, buf, tail, buf.length - tail, null);
-    if (n === 0) break;
-    const length = tail + n;
+  scanChunks(file, (buf, length) => {
     const [rows, next] = addon.scan(buf, length, i32, f64, YEAR);
-    if (rows === 0 && length === buf.length) throw new Error('a line longer than the 1 MiB buffer');
     onChunk(buf, rows, next, i32, f64);
-    tail = length - next;
-    buf.copyWithin(0, next, length);
-  }
-  closeSync(fd);
+    return next;
+  });
 }
 
 /** Native into columns only: lines and kinds counted, nothing built. */
@@ -230,7 +210,7 @@ const MODES = {
   '--native-join': (a, f) => nativeEvents(a, f, true),
 };
 if (MODES[process.argv[2]]) {
-  const { lines, seconds, deliveries } = MODES[process.argv[2]](loadAddon(), process.argv[3]);
+  const { lines, seconds, deliveries } = MODES[process.argv[2]](loadAddon('postfix'), process.argv[3]);
   console.log(`${lines} ${seconds.toFixed(3)} ${deliveries ?? ''}`.trim());
   process.exit(0);
 }
@@ -238,8 +218,6 @@ if (MODES[process.argv[2]]) {
 const RUNS = Number(process.argv[2] ?? 3);
 const FILE = process.argv[3] ?? '/tmp/pf.log';
 const CHECK_LINES = 20_000;
-const LNAV_HOME = path.join(tmpdir(), 'flowlink-bench-lnav-home');
-mkdirSync(LNAV_HOME, { recursive: true });
 if (!existsSync(FILE)) throw new Error(`${FILE} missing: grep -a ' postfix/' /tmp/flowlink-bench-syslog-1000000.log > ${FILE}`);
 
 /**
@@ -279,23 +257,13 @@ async function check(addon) {
   return { lines: myLines.length, deliveries: myDeliveries.length };
 }
 
-const addon = loadAddon();
+const addon = loadAddon('postfix');
 const checked = await check(addon);
 process.stderr.write(`first ${checked.lines.toLocaleString('en')} lines: every line event and all ${checked.deliveries.toLocaleString('en')} deliveries equal to flowlink's (JSON, keys in order, ts included)\n`);
 if (!(RUNS >= 1)) process.exit(0); // runs=0: the check alone
 const whole = nativeColumns(addon, FILE);
 const LINES = whole.lines;
 process.stderr.write(`${FILE}: kinds ${KINDS.map((k, i) => `${k} ${whole.kinds[i]}`).join(', ')}\n`);
-
-/** Wall and CPU seconds of a command, by /usr/bin/time, and its stdout. */
-function timed(cmd, args, env = {}) {
-  const out = path.join(tmpdir(), `flowlink-bench-native-time-${process.pid}`);
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', out, cmd, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
-  const [wall, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  rmSync(out, { force: true });
-  return { wall, cpu: user + sys, stdout: r.stdout.trim() };
-}
 
 const node = process.execPath;
 const me = fileURLToPath(import.meta.url);
@@ -310,12 +278,7 @@ const own = (script, mode) => () => {
 const cases = [
   {
     name: 'lnav -n (index the whole file; wall, start included)',
-    run: () => {
-      const r = timed('/usr/bin/lnav', ['-n', '-c', ';SELECT lines FROM lnav_file', FILE], { HOME: LNAV_HOME });
-      const indexed = Number(r.stdout.split('\n').pop());
-      if (indexed !== LINES) throw new Error(`lnav indexed ${indexed} lines of ${FILE}`);
-      return r.wall;
-    },
+    run: () => lnavIndexSeconds(FILE, LINES),
   },
   {
     name: 'flowlink parse (syslog-parse-only.mjs)',

@@ -11,11 +11,11 @@
 // node's start); lnav's is its wall time, start included.
 //   npx tsc && node bench/syslog-floor.mjs [lines=1000000] [runs=3]
 //   node bench/syslog-floor.mjs --floor FILE     (the floor alone; prints `lines seconds`)
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lnavIndexSeconds, timed } from './timing.mjs';
 
 const MONTHS = new Map(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((m, k) => [m, k + 1]));
 
@@ -123,12 +123,8 @@ function floorColumns(file) {
   return { lines, seconds: (performance.now() - t0) / 1000 };
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.dirname(HERE);
 const LINES = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.argv[3] ?? 3);
-const LNAV_HOME = path.join(tmpdir(), 'flowlink-bench-lnav-home');
-mkdirSync(LNAV_HOME, { recursive: true });
 
 const file = path.join(tmpdir(), `flowlink-bench-syslog-${LINES}.log`);
 if (!existsSync(file)) {
@@ -151,29 +147,13 @@ const familyFiles = Object.entries(families).map(([name, lines], k) => {
   return { name, file: f, lines: lines.length };
 });
 
-/** Wall and CPU seconds of a command, by /usr/bin/time, and its stdout. */
-function timed(cmd, args, env = {}) {
-  const out = path.join(tmpdir(), `flowlink-bench-floor-time-${process.pid}`);
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', out, cmd, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
-  const [wall, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  rmSync(out, { force: true });
-  return { wall, cpu: user + sys, stdout: r.stdout.trim() };
-}
-
 const node = process.execPath;
 const parseOnly = (f) => () => Number(timed(node, ['bench/syslog-parse-only.mjs', f]).stdout.split(' ')[2]);
 const cases = [
   {
     name: 'lnav -n (index the whole file; wall, start included)',
     lines: LINES,
-    run: () => {
-      const r = timed('/usr/bin/lnav', ['-n', '-c', ';SELECT lines FROM lnav_file', file], { HOME: LNAV_HOME });
-      // Its time counts only if it indexed every line.
-      const indexed = Number(r.stdout.split('\n').pop());
-      if (indexed !== LINES) throw new Error(`lnav indexed ${indexed} lines of ${file}`);
-      return r.wall;
-    },
+    run: () => lnavIndexSeconds(file, LINES),
   },
   { name: 'floor: least JavaScript giving one event per line (whole file)', lines: LINES, run: () => Number(timed(node, [fileURLToPath(import.meta.url), '--floor', file]).stdout.split(' ')[1]) },
   { name: 'floor without objects: the same reading into columns (whole file)', lines: LINES, run: () => Number(timed(node, [fileURLToPath(import.meta.url), '--floor-columns', file]).stdout.split(' ')[1]) },

@@ -21,6 +21,8 @@
 
 namespace {
 
+#include "common.h"
+
 // Row layout; bench/native-postfix.mjs has the same numbers.
 enum I32Col {
   C_START, C_END, C_HOST_END, C_PROG_END, C_TAG_END, C_MSG, C_DAEMON, C_QID_END, C_KIND,
@@ -38,24 +40,6 @@ enum Slot { S_CLIENT, S_SASL_METHOD, S_SASL_USERNAME, S_MESSAGE_ID, S_FROM, S_SI
 const char* const KEYS[NSLOTS] = {"client", "sasl_method", "sasl_username", "message-id", "from", "size", "nrcpt", "to", "orig_to", "relay", "delay", "delays", "dsn", "status", "uid"};
 const size_t KEY_LENGTHS[NSLOTS] = {6, 11, 13, 10, 4, 4, 5, 2, 7, 5, 5, 6, 3, 6, 3};
 const double NaN = __builtin_nan("");
-
-inline int Month(const unsigned char* p) {
-  switch ((uint32_t(p[0]) << 16) | (uint32_t(p[1]) << 8) | p[2]) {
-    case ('J' << 16) | ('a' << 8) | 'n': return 1;
-    case ('F' << 16) | ('e' << 8) | 'b': return 2;
-    case ('M' << 16) | ('a' << 8) | 'r': return 3;
-    case ('A' << 16) | ('p' << 8) | 'r': return 4;
-    case ('M' << 16) | ('a' << 8) | 'y': return 5;
-    case ('J' << 16) | ('u' << 8) | 'n': return 6;
-    case ('J' << 16) | ('u' << 8) | 'l': return 7;
-    case ('A' << 16) | ('u' << 8) | 'g': return 8;
-    case ('S' << 16) | ('e' << 8) | 'p': return 9;
-    case ('O' << 16) | ('c' << 8) | 't': return 10;
-    case ('N' << 16) | ('o' << 8) | 'v': return 11;
-    case ('D' << 16) | ('e' << 8) | 'c': return 12;
-    default: return 0;
-  }
-}
 
 // Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil).
 int64_t DaysFromCivil(int64_t y, int m, int d) {
@@ -306,19 +290,6 @@ int ReadPostfix(const Msg& m, int32_t base, bool pickup, int32_t* row, double* f
   return kind;
 }
 
-bool Typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* len) {
-  bool is = false;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
-  napi_typedarray_type type;
-  if (napi_get_typedarray_info(env, v, &type, len, data, nullptr, nullptr) != napi_ok) return false;
-  return type == want;
-}
-
-napi_value Fail(napi_env env, const char* msg) {
-  napi_throw_type_error(env, nullptr, msg);
-  return nullptr;
-}
-
 napi_value Scan(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -408,13 +379,7 @@ napi_value Scan(napi_env env, napi_callback_info info) {
     r++;
     at = nl + 1;
   }
-  napi_value out, lines, next;
-  napi_create_array_with_length(env, 2, &out);
-  napi_create_uint32(env, uint32_t(r), &lines);
-  napi_create_uint32(env, uint32_t(at), &next);
-  napi_set_element(env, out, 0, lines);
-  napi_set_element(env, out, 1, next);
-  return out;
+  return LinesAndNext(env, uint32_t(r), uint32_t(at));
 }
 
 napi_value Init(napi_env env, napi_value exports) {
