@@ -88,6 +88,24 @@ describe('postfix: messages joined by queue id (look-alike transactions)', () =>
     assert.ok(events.every((e) => e.fields.bytes === undefined));
   });
 
+  it('a message touched again no longer holds back the idle cut-off of the ones opened after it', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-postfix-'));
+    const file = path.join(dir, 'maillog');
+    // A opens first, B next, then A is deferred (touched again): B is now the oldest open one.
+    await fs.writeFile(file, [
+      'Mar 22 18:00:00 mx postfix/qmgr[15878]: AA10A2839B: from=<alice@example.org>, size=1156, nrcpt=1 (queue active)',
+      'Mar 22 18:00:10 mx postfix/qmgr[15878]: BB20B2839B: from=<bob@example.org>, size=2048, nrcpt=1 (queue active)',
+      'Mar 22 18:00:20 mx postfix/smtp[22601]: AA10A2839B: to=<x@example.net>, relay=none, delay=20, delays=0/0/20/0, dsn=4.4.1, status=deferred (connect to example.net[192.0.2.1]:25: Connection timed out)',
+      'Mar 22 19:00:15 mx postfix/smtpd[22574]: connect from mail1.example.net[198.51.100.55]',
+      'Mar 22 19:00:25 mx postfix/smtpd[22574]: disconnect from mail1.example.net[198.51.100.55] ehlo=1 quit=1 commands=2',
+    ].join('\n') + '\n');
+    const items = await parseFile(postfixParser, file, Y2011);
+    const order = logs(items).map((e) => (e.action === 'delivery' ? `delivery ${e.fields.queue_id}` : `line ${e.origin.line}`));
+    // B is idle past the hour at 19:00:15 (65 min after 18:00:10), A only at 19:00:25 (its line at 18:00:20).
+    assert.deepEqual(order, ['line 1', 'line 2', 'line 3', 'delivery BB20B2839B', 'line 4', 'delivery AA10A2839B', 'line 5']);
+    await fs.rm(dir, { recursive: true });
+  });
+
   it('the idle cut-off keeps memory bounded: 20 000 messages without removed lines are emitted as they go idle', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flowlink-postfix-'));
     const file = path.join(dir, 'maillog');
