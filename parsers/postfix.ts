@@ -292,14 +292,23 @@ function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** The field names an address is written under: constants, so no key string is built per line. */
+interface AddressKeys {
+  ip: string;
+  host: string;
+  port: string;
+}
+const CLIENT_KEYS: AddressKeys = { ip: 'client', host: 'client_host', port: 'client_port' };
+const RELAY_KEYS: AddressKeys = { ip: 'relay', host: 'relay_host', port: 'relay_port' };
+
 /** `splitHostAddress(text.slice(from, to))` into fields, without the intermediate strings. */
-function setClientAt(fields: Record<string, FieldValue>, text: string, from: number, to: number, prefix = 'client'): boolean {
+function setClientAt(fields: Record<string, FieldValue>, text: string, from: number, to: number, keys: AddressKeys = CLIENT_KEYS): boolean {
   const open = text.lastIndexOf('[', to - 1);
   if (open < from) return false;
   const close = text.indexOf(']', open);
   if (close < 0 || close >= to) return false;
   const v6 = text.startsWith('IPv6:', open + 1);
-  fields[prefix] = text.slice(v6 ? open + 6 : open + 1, close);
+  fields[keys.ip] = text.slice(v6 ? open + 6 : open + 1, close);
   let hostStart = from;
   let hostEnd = open;
   while (hostStart < hostEnd && text.charCodeAt(hostStart) <= 32) hostStart++;
@@ -307,17 +316,17 @@ function setClientAt(fields: Record<string, FieldValue>, text: string, from: num
   // As splitHostAddress: trimmed, not '' or 'unknown', one trailing dot (`mx.example.org.`) dropped.
   if (hostEnd > hostStart && !(hostEnd - hostStart === 7 && text.startsWith('unknown', hostStart))) {
     if (text.charCodeAt(hostEnd - 1) === 46 /* . */) hostEnd--;
-    fields[`${prefix}_host`] = text.slice(hostStart, hostEnd);
+    fields[keys.host] = text.slice(hostStart, hostEnd);
   }
   if (text.charCodeAt(close + 1) === 58 && close + 2 < to) {
     const port = decimalAt(text, close + 2, to, false);
-    if (port !== undefined) fields[`${prefix}_port`] = port;
+    if (port !== undefined) fields[keys.port] = port;
   }
   return true;
 }
 
-function setClient(fields: Record<string, FieldValue>, text: string, prefix = 'client'): boolean {
-  return setClientAt(fields, text, 0, text.length, prefix);
+function setClient(fields: Record<string, FieldValue>, text: string, keys: AddressKeys = CLIENT_KEYS): boolean {
+  return setClientAt(fields, text, 0, text.length, keys);
 }
 
 /** Reads one postfix message (the syslog message part) of `daemon`. */
@@ -470,7 +479,7 @@ function queueIdPairs(daemon: string, message: string, at: number, fields: Recor
       fields.relay = relay;
       const ip: Record<string, FieldValue> = {};
       // `host[private/dovecot-lmtp]` is a socket, not an address.
-      if (setClient(ip, relay, 'relay') && !String(ip.relay).includes('/')) {
+      if (setClient(ip, relay, RELAY_KEYS) && !String(ip.relay).includes('/')) {
         fields.relay_ip = ip.relay;
         if (ip.relay_port !== undefined) fields.relay_port = ip.relay_port;
       }
