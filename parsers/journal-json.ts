@@ -17,10 +17,10 @@
 // newlines; and a value over 4096 bytes as null unless run with --all: such an entry keeps
 // its time and program with an empty message, and one note per file counts them.
 // `-o json-pretty` (an entry over many lines) is refused with the command that writes json.
-import type { ParseItem } from '../src/event.js';
 import { InputError } from '../src/errors.js';
+import type { TimeContext } from '../src/time.js';
 import type { InputFile, Parser, ParseStream } from './parser.js';
-import { readSyslogLines } from './syslog.js';
+import { readRecordLines, type RecordFormat } from './record-lines.js';
 import type { SyslogHeader } from './syslog-header.js';
 import { createProgramAssembler, interpretKnownPrograms } from './syslog-programs.js';
 
@@ -69,14 +69,10 @@ function pidOf(value: unknown): number | undefined {
   return text !== undefined && /^\d{1,10}$/.test(text) ? Number(text) : undefined;
 }
 
-/** The syslog header an entry stands for (see the file's header), and whether its MESSAGE was left out. */
-function headerOf(e: Entry): { header: SyslogHeader; omitted: boolean } {
+/** The syslog header an entry stands for (see the file's header). */
+function headerOf(e: Entry): SyslogHeader {
   const us = entryMicros(e)!;
-  const header: SyslogHeader = {
-    form: 'journal-json',
-    stamp: { kind: 'instant', micros: us, text: String(us) },
-    message: '',
-  };
+  const header: SyslogHeader = { form: 'journal-json', stamp: { kind: 'instant', micros: us, text: String(us) }, message: '' };
   const host = fieldText(e._HOSTNAME);
   if (host !== undefined) header.host = host;
   const program = fieldText(e.SYSLOG_IDENTIFIER) ?? fieldText(e._COMM);
@@ -85,63 +81,41 @@ function headerOf(e: Entry): { header: SyslogHeader; omitted: boolean } {
   if (pid !== undefined) header.pid = pid;
   const message = fieldText(e.MESSAGE);
   if (message !== undefined) header.message = message.trimEnd();
-  return { header, omitted: e.MESSAGE === null };
+  return header;
 }
 
-function parseJournalJson(input: InputFile, time: Parameters<Parser['parse']>[1]): ParseStream {
+/** One file's entries as records of the line loop; counts the entries whose MESSAGE journalctl left out. */
+function makeFormat(): RecordFormat<Entry> {
+  let omitted = 0;
+  return {
+    read: (line) => {
+      const entry = readJournalEntry(line);
+      return typeof entry === 'string' ? undefined : entry;
+    },
+    header: headerOf,
+    apply(entry, event, header) {
+      interpretKnownPrograms(header, event);
+      const unit = fieldText(entry._SYSTEMD_UNIT);
+      if (unit !== undefined) event.fields.unit = unit;
+      if (entry.MESSAGE === null) omitted++;
+    },
+    // Only lines that are not entries get here: reading them again costs nothing worth keeping.
+    explain: (line) => readJournalEntry(line) as string,
+    assemble: createProgramAssembler,
+    notes: () =>
+      omitted === 0
+        ? []
+        : [
+            `${omitted} journal entr${omitted === 1 ? 'y has' : 'ies have'} MESSAGE null (journalctl -o json leaves out values over 4096 bytes): their messages are empty; write the journal with journalctl -o json --all to keep them`,
+          ],
+  };
+}
+
+function parseJournalJson(input: InputFile, time: TimeContext): ParseStream {
   if (isJsonPretty(input.head)) {
     throw new InputError(`${input.path}: journalctl -o json-pretty output (an entry over many lines) is not read`, 'write the journal with journalctl -o json (an entry a line)');
   }
-  let last: Entry | undefined;
-  let why = '';
-  let omitted = 0;
-  const stream = readSyslogLines(input, time, {
-    split(line) {
-      const read = readJournalEntry(line);
-      if (typeof read === 'string') {
-        why = read;
-        last = undefined;
-        return undefined;
-      }
-      last = read;
-      const { header, omitted: left } = headerOf(read);
-      if (left) omitted++;
-      return header;
-    },
-    interpret(header, event) {
-      interpretKnownPrograms(header, event);
-      const unit = last === undefined ? undefined : fieldText(last._SYSTEMD_UNIT);
-      if (unit !== undefined) event.fields.unit = unit;
-    },
-    assemble: createProgramAssembler,
-    continuations: false,
-    explainUnheaded: () => why,
-  });
-  return withNoteAtEnd(stream, () =>
-    omitted === 0
-      ? undefined
-      : {
-          kind: 'note',
-          file: input.path,
-          message: `${omitted} journal entr${omitted === 1 ? 'y has' : 'ies have'} MESSAGE null (journalctl -o json leaves out values over 4096 bytes): their messages are empty; write the journal with journalctl -o json --all to keep them`,
-        },
-  );
-}
-
-/** `stream`'s items, then the note `note()` gives once they are all read (if any). */
-function withNoteAtEnd(stream: ParseStream, note: () => ParseItem | undefined): ParseStream {
-  const batches = async function* (): AsyncIterable<ParseItem[]> {
-    for await (const batch of stream.batches!()) yield batch;
-    const item = note();
-    if (item) yield [item];
-  };
-  return {
-    batches,
-    async *[Symbol.asyncIterator]() {
-      for await (const batch of batches()) yield* batch;
-    },
-    settledBefore: stream.settledBefore,
-  };
+  return readRecordLines(input, time, makeFormat());
 }
 
 /** `-o json-pretty`: `{` alone on the first line, then tab-indented `"FIELD" : value,` lines. */

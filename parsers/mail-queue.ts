@@ -73,19 +73,22 @@ export class MailQueueJoin {
 
   /**
    * The map's first entry while it stays first (undefined once it is touched or finished):
-   * tick asks for it at every line of every syslog file, and an iterator for it each time
-   * cost more than the rest of tick.
+   * tick asks for it at every line of every syslog file, where an iterator each time was an
+   * allocation per line (BENCHMARKS.md (e), 2026-12-04).
    */
   private front?: OpenMessage;
+
+  /** The least recently touched open message, undefined when none is open. */
+  private oldest(): OpenMessage | undefined {
+    if (this.open.size === 0) return undefined;
+    return (this.front ??= this.open.values().next().value as OpenMessage);
+  }
 
   /** Every event passes here first: moves the log clock on and expires idle messages. */
   tick(ts: Micros, out: ParseItem[]): void {
     if (ts > this.now) this.now = ts;
-    if (this.open.size === 0) return;
-    if (this.open.size <= this.maxOpen) {
-      const front = (this.front ??= this.open.values().next().value as OpenMessage);
-      if (this.now - front.lastTs <= this.idle) return;
-    }
+    const oldest = this.oldest();
+    if (oldest === undefined || (this.now - oldest.lastTs <= this.idle && this.open.size <= this.maxOpen)) return;
     // The map is kept in last-touched order, so the idle ones are at its front.
     for (const msg of this.open.values()) {
       if (this.now - msg.lastTs <= this.idle && this.open.size <= this.maxOpen) break;
@@ -127,8 +130,7 @@ export class MailQueueJoin {
    * join emits later is stamped earlier (up to lines that step back). Undefined when none is open.
    */
   oldestOpenTs(): Micros | undefined {
-    for (const msg of this.open.values()) return msg.lastTs;
-    return undefined;
+    return this.oldest()?.lastTs;
   }
 
   /** An open record, without touching it. */

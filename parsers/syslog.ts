@@ -52,6 +52,8 @@ export interface SyslogReadOptions {
   explainUnheaded?: (line: string) => string | undefined;
   /** Lines the format writes between its entries (W3C `#Fields:` directives): neither events nor skipped. */
   skip?: (line: string) => boolean;
+  /** The format's own notes on the file, asked once its last line is read. */
+  notes?: () => string[];
 }
 
 /** The event every syslog line gives before a service parser looks at it. */
@@ -220,6 +222,7 @@ class SyslogLineReader {
     }
     this.assembler?.flush(out);
     if (this.clock.anchorNote) out.push({ kind: 'note', file: this.file, message: this.clock.anchorNote });
+    for (const message of this.options.notes?.() ?? []) out.push({ kind: 'note', file: this.file, message });
     if (this.journalMarkers > 0) {
       const n = this.journalMarkers;
       out.push({ kind: 'note', file: this.file, message: `ignored ${n} journalctl marker line${n === 1 ? '' : 's'} ('-- Boot ... --' and the like): not log entries` });
